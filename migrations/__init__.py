@@ -1,0 +1,1 @@
+"""Alembic migrations of the mbmirror database (MusicBrainz schema changes and mbmirror's own objects)."""

@@ -1,0 +1,103 @@
+"""Exceptions of the mirror package.
+
+    MirrorError                       base: every error mbmirror raises on purpose
+    ├── ConfigError                   a setting or the environment is unusable
+    ├── EmbeddedDatabaseError         the embedded PostgreSQL cannot be found, created or started
+    ├── LockHeldError                 another import or sync holds the advisory lock
+    ├── DumpError                     a dump cannot be imported
+    │   ├── ArchiveError              truncated or corrupt archive, bad member
+    │   ├── ChecksumMismatch          SHA256SUMS / MD5SUMS disagree with a file
+    │   ├── SchemaMismatch            SCHEMA_SEQUENCE differs from the one the code implements
+    │   └── InconsistentDump          archives from different exports mixed together
+    ├── DownloadError                 an HTTP download failed
+    └── NotFound                      a requested entity does not exist (data layer)
+
+The API maps these to HTTP responses in one place (``api/errors.py``); the CLI prints their message and exits
+non-zero. Each exception carries the fields a caller needs, not just a string.
+"""
+
+from __future__ import annotations
+
+
+class MirrorError(Exception):
+    """Base class of every deliberate mbmirror error."""
+
+
+class ConfigError(MirrorError):
+    """A setting or the environment is unusable."""
+
+
+class EmbeddedDatabaseError(MirrorError):
+    """The embedded PostgreSQL cluster cannot be found, created or started."""
+
+
+class LockHeldError(MirrorError):
+    """Another import or sync is running."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(
+            f"another mbmirror {what} is running against this database (advisory lock held); "
+            "wait for it to finish"
+        )
+        self.what = what
+
+
+class DumpError(MirrorError):
+    """A dump cannot be imported."""
+
+
+class ArchiveError(DumpError):
+    """An archive is truncated, corrupt or malformed."""
+
+    def __init__(self, archive: str, detail: str) -> None:
+        super().__init__(f"{archive}: {detail}")
+        self.archive = archive
+        self.detail = detail
+
+
+class ChecksumMismatch(DumpError):
+    """A downloaded file does not match its published checksum."""
+
+    def __init__(self, filename: str, expected: str, actual: str, algorithm: str) -> None:
+        super().__init__(
+            f"{filename}: {algorithm} checksum mismatch (published {expected}, file has {actual}); "
+            "the file is corrupt or incomplete: delete it and download again"
+        )
+        self.filename = filename
+        self.expected = expected
+        self.actual = actual
+        self.algorithm = algorithm
+
+
+class SchemaMismatch(DumpError):
+    """The dump (or packet) schema sequence differs from the one this code implements."""
+
+    def __init__(self, source: str, found: int | None, expected: int) -> None:
+        if found is not None and found > expected:
+            hint = "upgrade mbmirror to a release that supports it, then run `mbmirror init`"
+        else:
+            hint = f"download a dump made with schema sequence {expected}"
+        super().__init__(
+            f"{source} has SCHEMA_SEQUENCE {found}, but this mbmirror implements schema sequence "
+            f"{expected}; {hint}"
+        )
+        self.source = source
+        self.found = found
+        self.expected = expected
+
+
+class InconsistentDump(DumpError):
+    """Archives of one import do not come from the same export."""
+
+
+class DownloadError(MirrorError):
+    """An HTTP download failed."""
+
+
+class NotFound(MirrorError):
+    """A requested entity does not exist."""
+
+    def __init__(self, entity: str, key: str) -> None:
+        super().__init__(f"{entity} {key} not found")
+        self.entity = entity
+        self.key = key

@@ -1,0 +1,1 @@
+"""Table definitions: the generated MusicBrainz tables and mbmirror's own."""

@@ -1,0 +1,1 @@
+"""Generators: table definitions from schema facts, synthetic dumps, test packets."""
