@@ -1,0 +1,76 @@
+"""The FastAPI application: ``create_app(settings, database_url)`` and the uvicorn factory ``app_factory``.
+
+Nothing is opened at import time. The lifespan opens one ``psycopg_pool.AsyncConnectionPool`` per app (read-only
+sessions with ``statement_timeout = settings.statement_timeout_ms``, rows as dicts), so two apps with different
+settings can live in one process.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from psycopg import AsyncConnection
+from psycopg.rows import dict_row
+from psycopg_pool import AsyncConnectionPool
+
+from api.errors import install_handlers
+from api.ws2.registry import Registry, load_registry
+from api.ws2.routes import router as ws2_router
+from mirror.db import database_url as resolve_database_url
+from mirror.db import libpq_url
+from mirror.queries.status import ping, status
+from mirror.settings import Settings
+
+
+def create_app(settings: Settings, database_url: str, registry: Registry | None = None) -> FastAPI:
+    """A ws/2 app reading the database at ``database_url`` (a SQLAlchemy or libpq URL)."""
+    conninfo = libpq_url(database_url)
+    options = f"-c default_transaction_read_only=on -c statement_timeout={int(settings.statement_timeout_ms)}"
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        pool: AsyncConnectionPool[AsyncConnection[dict[str, Any]]] = AsyncConnectionPool(
+            conninfo,
+            min_size=1,
+            max_size=max(1, settings.pool_size),
+            kwargs={"row_factory": dict_row, "options": options},
+            open=False,
+            name="mbmirror-api",
+        )
+        await pool.open(wait=True)
+        app.state.pool = pool
+        try:
+            yield
+        finally:
+            await pool.close()
+
+    app = FastAPI(title="mbmirror", lifespan=lifespan, redirect_slashes=False, docs_url=None, redoc_url=None)
+    app.state.settings = settings
+    app.state.ws2_registry = registry if registry is not None else load_registry()
+    install_handlers(app)
+    app.include_router(ws2_router)
+
+    @app.get("/health")
+    async def health(request: Request) -> JSONResponse:
+        async with request.app.state.pool.connection() as conn:
+            ok = await ping(conn)
+        return JSONResponse({"status": "ok" if ok else "error"}, status_code=200 if ok else 503)
+
+    @app.get("/status")
+    async def status_endpoint(request: Request) -> JSONResponse:
+        async with request.app.state.pool.connection() as conn:
+            body = await status(conn)
+        body["resources"] = sorted(request.app.state.ws2_registry)
+        return JSONResponse(body)
+
+    return app
+
+
+def app_factory() -> FastAPI:
+    """For ``uvicorn --factory api.main:app_factory``: settings from the environment."""
+    settings = Settings()
+    return create_app(settings, resolve_database_url(settings))

@@ -1,0 +1,92 @@
+"""Artist credits (``artist-credit``) of releases, release groups, recordings and tracks, in XML and JSON.
+
+``await load_credits(ctx, ids)`` loads the credits and, as ``ctx.incs`` asks, the aliases, tags, genres and
+ratings of the credited artists (each artist loaded once however often it is credited). ``credit_xml`` and
+``credit_json`` render one credit; other resources (e.g. artist lookups with releases) may import them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from api.ws2.common import json_extras, xml_aliases, xml_tags_genres_rating
+from api.ws2.registry import Ctx, Entity
+from api.ws2.render import Element, container, el, sub
+from mirror.queries.artist_credit import load_artist_credits
+
+Credit = list[Entity]
+"""One artist credit: name-credit dicts ``{"name", "joinphrase", "artist": Entity}`` in order."""
+
+# The incs that decorate the credited artists themselves.
+ARTIST_INCS = frozenset({"aliases", "tags", "genres", "ratings"})
+
+
+async def load_credits(ctx: Ctx, ids: Iterable[int]) -> dict[int, Credit]:
+    """The artist credits with these ids, credited artists decorated as ``ctx.incs`` asks."""
+    from api.ws2.common import load_extras
+
+    found = await load_artist_credits(ctx.conn, ids)
+    artists: dict[int, Entity] = {}
+    credits: dict[int, Credit] = {}
+    for ac_id, names in found.items():
+        credit: Credit = []
+        for nc in names:
+            a = nc.artist
+            artist = artists.get(a.id)
+            if artist is None:
+                artist = {
+                    "_id": a.id,
+                    "id": a.gid,
+                    "name": a.name,
+                    "sort_name": a.sort_name,
+                    "comment": a.comment,
+                    "type": a.type_name,
+                    "type_id": a.type_gid,
+                    "country": a.country,
+                }
+                artists[a.id] = artist
+            credit.append({"name": nc.name, "joinphrase": nc.join_phrase, "artist": artist})
+        credits[ac_id] = credit
+    incs = ctx.incs & ARTIST_INCS
+    if incs and artists:
+        await load_extras(ctx.with_incs(incs), "artist", list(artists.values()))
+    return credits
+
+
+def credit_xml(credit: Credit, *, aliases: bool = True) -> Element:
+    """``<artist-credit>`` with one ``<name-credit>`` per credited artist."""
+    node = el("artist-credit")
+    for nc in credit:
+        artist = nc["artist"]
+        name_credit = container(node, "name-credit", {"joinphrase": nc["joinphrase"] or None})
+        if nc["name"] != artist["name"]:
+            sub(name_credit, "name", nc["name"])
+        a = container(name_credit, "artist", {"id": artist["id"], "type": artist["type"], "type-id": artist["type_id"]})
+        sub(a, "name", artist["name"])
+        sub(a, "sort-name", artist["sort_name"])
+        sub(a, "disambiguation", artist["comment"])
+        if aliases and artist.get("aliases"):
+            xml_aliases(a, artist)
+        xml_tags_genres_rating(a, artist)
+    return node
+
+
+def credit_json(ctx: Ctx, credit: Credit) -> list[dict[str, Any]]:
+    """The JSON ``artist-credit`` array."""
+    out: list[dict[str, Any]] = []
+    for nc in credit:
+        artist = nc["artist"]
+        obj: dict[str, Any] = {
+            "id": artist["id"],
+            "name": artist["name"],
+            "sort-name": artist["sort_name"],
+            "disambiguation": artist["comment"],
+            "type": artist["type"],
+            "type-id": artist["type_id"],
+            "country": artist["country"],
+        }
+        extras = {k: artist[k] for k in ("aliases", "tags", "genres") if k in artist}
+        json_extras(ctx, obj, extras)
+        out.append({"name": nc["name"], "joinphrase": nc["joinphrase"], "artist": obj})
+    return out

@@ -1,0 +1,296 @@
+"""Loaders and serializers shared by every resource: aliases, annotation, tags, genres, rating, life-span and
+relationships.
+
+``await load_extras(ctx, "artist", entities)`` attaches what ``ctx.incs`` asks for to each entity dict
+(``aliases``, ``annotation``, ``tags``, ``genres``, ``rating``, ``relations``); a key is present exactly when
+its inc was requested. The ``xml_*`` helpers append the matching MMD elements (each resource calls them in its
+schema order) and ``json_extras`` adds the matching JSON keys.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+from api.ws2.params import ENTITY_TYPES
+from api.ws2.registry import Ctx, Entity
+from api.ws2.render import Element, container, sub
+from mirror.queries import common as q
+from mirror.queries.relationships import relationships
+
+JsonObj = dict[str, Any]
+
+
+def db_type(name: str) -> str:
+    """``release-group`` -> ``release_group``."""
+    return name.replace("-", "_")
+
+
+def rel_incs(ctx: Ctx) -> list[str]:
+    """Target entity types (database spelling) of the ``*-rels`` incs in the request."""
+    return [db_type(t) for t in ENTITY_TYPES if f"{t}-rels" in ctx.incs]
+
+
+async def load_extras(ctx: Ctx, entity_type: str, entities: Sequence[Entity]) -> None:
+    """Attach aliases, annotation, tags, genres, rating and relations as ``ctx.incs`` asks."""
+    if not entities:
+        return
+    ids = [e["_id"] for e in entities]
+    conn = ctx.conn
+    if ctx.has("aliases") and entity_type in q.ALIASED:
+        found = await q.aliases(conn, entity_type, ids)
+        for e in entities:
+            e["aliases"] = found.get(e["_id"], [])
+    if ctx.has("annotation") and entity_type in q.ANNOTATED:
+        texts = await q.annotation_texts(conn, entity_type, ids)
+        for e in entities:
+            if e["_id"] in texts:
+                e["annotation"] = texts[e["_id"]]
+    if ctx.has("tags", "genres") and entity_type in q.TAGGED:
+        found = await q.tags(conn, entity_type, ids)
+        for e in entities:
+            rows = found.get(e["_id"], [])
+            if ctx.has("tags"):
+                e["tags"] = rows
+            if ctx.has("genres"):
+                e["genres"] = [r for r in rows if r["genre_id"] is not None]
+    if ctx.has("ratings") and entity_type in q.RATED:
+        found_ratings = await q.ratings(conn, entity_type, ids)
+        for e in entities:
+            e["rating"] = found_ratings.get(e["_id"], (None, 0))
+    targets = rel_incs(ctx)
+    if targets:
+        await load_relations(ctx, entity_type, entities, targets)
+
+
+async def load_relations(ctx: Ctx, entity_type: str, entities: Sequence[Entity], targets: list[str]) -> None:
+    """Attach ``relations`` (sorted, with loaded ``target_entity``) to each entity."""
+    found = await relationships(ctx.conn, entity_type, [e["_id"] for e in entities], targets)
+    wanted: dict[str, set[int]] = defaultdict(set)
+    for rels in found.values():
+        for rel in rels:
+            wanted[rel["target_type"]].add(rel["target"])
+    loaded: dict[str, dict[int, Entity]] = {}
+    nested = ctx.with_incs(frozenset())
+    for target_type, target_ids in wanted.items():
+        resource = ctx.registry.entity_type(target_type)
+        if resource is None or resource.fetch is None:
+            continue  # a resource not served (yet): its relationships are left out
+        loaded[target_type] = await resource.fetch(nested, sorted(target_ids))
+    for e in entities:
+        rels = []
+        for rel in found.get(e["_id"], []):
+            target = loaded.get(rel["target_type"], {}).get(rel["target"])
+            if target is None:
+                continue
+            rel["target_entity"] = target
+            rels.append(rel)
+        rels.sort(key=_relation_sort_key)
+        e["relations"] = rels
+
+
+def _relation_sort_key(rel: Entity) -> tuple[Any, ...]:
+    target = rel["target_entity"]
+    name = target.get("name") or target.get("title") or target.get("resource") or ""
+    return (
+        rel["target_type"],
+        rel["type"],
+        rel["link_order"] or 0,
+        rel["begin"] or "",
+        rel["end"] or "",
+        name,
+        target.get("id", ""),
+    )
+
+
+# --- XML --------------------------------------------------------------------------------------------------
+
+
+def xml_life_span(parent: Element, e: Entity) -> None:
+    """``<life-span>`` with begin, end and ended (only ``true``); omitted when all are empty."""
+    if e.get("begin") is None and e.get("end") is None and not e.get("ended"):
+        return
+    span = container(parent, "life-span")
+    sub(span, "begin", e.get("begin"))
+    sub(span, "end", e.get("end"))
+    if e.get("ended"):
+        sub(span, "ended", "true")
+
+
+def xml_aliases(parent: Element, e: Entity) -> None:
+    if "aliases" not in e:
+        return
+    lst = container(parent, "alias-list", {"count": str(len(e["aliases"]))})
+    for a in e["aliases"]:
+        alias = sub(
+            lst,
+            "alias",
+            a["name"],
+            {
+                "locale": a["locale"],
+                "sort-name": a["sort_name"],
+                "type": a["type"],
+                "type-id": a["type_id"],
+                "primary": "primary" if a["primary_for_locale"] else None,
+                "begin-date": a["begin"],
+                "end-date": a["end"],
+            },
+        )
+        del alias  # attributes only
+
+
+def xml_annotation(parent: Element, e: Entity) -> None:
+    if e.get("annotation"):
+        ann = container(parent, "annotation")
+        sub(ann, "text", e["annotation"])
+
+
+def xml_tags_genres_rating(parent: Element, e: Entity) -> None:
+    """``tag-list``, ``genre-list`` and ``rating`` in schema order (lists omitted when empty)."""
+    if e.get("tags"):
+        lst = container(parent, "tag-list")
+        for t in e["tags"]:
+            tag = container(lst, "tag", {"count": str(t["count"])})
+            sub(tag, "name", t["name"])
+    if e.get("genres"):
+        lst = container(parent, "genre-list")
+        for g in e["genres"]:
+            genre = container(lst, "genre", {"count": str(g["count"]), "id": g["genre_id"]})
+            sub(genre, "name", g["name"])
+            sub(genre, "disambiguation", g["genre_comment"])
+    if "rating" in e:
+        value, votes = e["rating"]
+        if votes:
+            sub(parent, "rating", _rating_text(value), {"votes-count": str(votes)}, keep_empty=True)
+
+
+def _rating_value(value: int | None) -> float | int | None:
+    if value is None:
+        return None
+    scaled = round(value / 20, 2)
+    return int(scaled) if scaled == int(scaled) else scaled
+
+
+def _rating_text(value: int | None) -> str:
+    scaled = _rating_value(value)
+    return "" if scaled is None else str(scaled)
+
+
+def xml_relations(ctx: Ctx, parent: Element, e: Entity) -> None:
+    """One ``relation-list target-type=…`` per target type, in target-type order."""
+    if not e.get("relations"):
+        return
+    lists: dict[str, Element] = {}
+    for rel in e["relations"]:
+        target_type = rel["target_type"].replace("_", "-")
+        if target_type not in lists:
+            lists[target_type] = container(parent, "relation-list", {"target-type": target_type})
+        lists[target_type].append(xml_relation(ctx, rel))
+
+
+def xml_relation(ctx: Ctx, rel: Entity) -> Element:
+    from api.ws2.render import el
+
+    node = el("relation", {"type": rel["type"], "type-id": rel["type_id"]})
+    target = rel["target_entity"]
+    if rel["target_type"] == "url":
+        sub(node, "target", target["resource"], {"id": target["id"]})
+    else:
+        sub(node, "target", target["id"])
+    if rel["orderable"] and rel["link_order"]:
+        sub(node, "ordering-key", rel["link_order"])
+    sub(node, "direction", rel["direction"])
+    if rel["attributes"]:
+        attrs = container(node, "attribute-list")
+        for a in rel["attributes"]:
+            sub(
+                attrs,
+                "attribute",
+                a["name"],
+                {"type-id": a["type_id"], "value": a["value"], "credited-as": a["credited_as"]},
+            )
+    sub(node, "begin", rel["begin"])
+    sub(node, "end", rel["end"])
+    if rel["ended"]:
+        sub(node, "ended", "true")
+    if rel["target_type"] != "url":
+        resource = ctx.registry.entity_type(rel["target_type"])
+        if resource is not None:
+            node.append(resource.to_xml(ctx.with_incs(frozenset()), target, False))
+    sub(node, "source-credit", rel["source_credit"])
+    sub(node, "target-credit", rel["target_credit"])
+    return node
+
+
+# --- JSON -------------------------------------------------------------------------------------------------
+
+
+def json_life_span(e: Entity) -> JsonObj:
+    return {"begin": e.get("begin"), "end": e.get("end"), "ended": bool(e.get("ended"))}
+
+
+def json_alias(a: Entity) -> JsonObj:
+    return {
+        "name": a["name"],
+        "sort-name": a["sort_name"],
+        "locale": a["locale"],
+        "primary": True if a["primary_for_locale"] else None,
+        "type": a["type"],
+        "type-id": a["type_id"],
+        "begin": a["begin"],
+        "end": a["end"],
+        "ended": bool(a["ended"]),
+    }
+
+
+def json_extras(ctx: Ctx, obj: JsonObj, e: Entity) -> JsonObj:
+    """Add the inc-driven keys present on ``e`` to ``obj`` and return it."""
+    if "aliases" in e:
+        obj["aliases"] = [json_alias(a) for a in e["aliases"]]
+    if "annotation" in e:
+        obj["annotation"] = e["annotation"]
+    if "tags" in e:
+        obj["tags"] = [{"name": t["name"], "count": t["count"]} for t in e["tags"]]
+    if "genres" in e:
+        obj["genres"] = [
+            {"id": g["genre_id"], "name": g["name"], "count": g["count"], "disambiguation": g["genre_comment"]}
+            for g in e["genres"]
+        ]
+    if "rating" in e:
+        value, votes = e["rating"]
+        obj["rating"] = {"value": _rating_value(value), "votes-count": votes}
+    if "relations" in e:
+        obj["relations"] = [json_relation(ctx, rel) for rel in e["relations"]]
+    return obj
+
+
+def json_relation(ctx: Ctx, rel: Entity) -> JsonObj:
+    target_type = rel["target_type"].replace("_", "-")
+    obj: JsonObj = {
+        "type": rel["type"],
+        "type-id": rel["type_id"],
+        "target-type": target_type,
+        "direction": rel["direction"],
+        "begin": rel["begin"],
+        "end": rel["end"],
+        "ended": bool(rel["ended"]),
+        "attributes": [a["name"] for a in rel["attributes"]],
+        "attribute-values": {a["name"]: a["value"] for a in rel["attributes"] if a["value"] is not None},
+        "attribute-ids": {a["name"]: a["type_id"] for a in rel["attributes"]},
+        "source-credit": rel["source_credit"] or "",
+        "target-credit": rel["target_credit"] or "",
+    }
+    credits = {a["name"]: a["credited_as"] for a in rel["attributes"] if a["credited_as"]}
+    if credits:
+        obj["attribute-credits"] = credits
+    if rel["orderable"]:
+        obj["ordering-key"] = rel["link_order"]
+    target = rel["target_entity"]
+    if target_type == "url":
+        obj["url"] = {"id": target["id"], "resource": target["resource"]}
+    else:
+        resource = ctx.registry.entity_type(target_type)
+        if resource is not None:
+            obj[target_type] = resource.to_json(ctx.with_incs(frozenset()), target, False)
+    return obj

@@ -1,0 +1,120 @@
+"""Shared loaders for every entity type: MBID resolution, aliases, annotations, tags, genres and ratings.
+
+Table names are composed from a fixed set of entity types with ``psycopg.sql.Identifier``, never from input.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+from psycopg import AsyncConnection, sql
+
+Conn = AsyncConnection[dict[str, Any]]
+Row = dict[str, Any]
+
+# Entity types whose tables carry aliases / tags / ratings / annotations (MusicBrainz schema 31).
+ALIASED = frozenset(
+    {
+        "area",
+        "artist",
+        "event",
+        "genre",
+        "instrument",
+        "label",
+        "place",
+        "recording",
+        "release",
+        "release_group",
+        "series",
+        "work",
+    }
+)
+TAGGED = ALIASED - {"genre"}
+RATED = frozenset({"artist", "event", "label", "place", "recording", "release_group", "work"})
+ANNOTATED = ALIASED - {"genre"}
+
+
+def _t(name: str) -> sql.Identifier:
+    return sql.Identifier("musicbrainz", name)
+
+
+def partial_date(row: Row, prefix: str) -> str | None:
+    """``1986-11-05``, ``1995-03``, ``1995`` or None from ``<prefix>_year/_month/_day`` columns."""
+    year, month, day = row.get(f"{prefix}_year"), row.get(f"{prefix}_month"), row.get(f"{prefix}_day")
+    if year is None:
+        if month is None:
+            return None
+        return f"????-{month:02d}" + (f"-{day:02d}" if day is not None else "")
+    text = f"{year:04d}" if year >= 0 else str(year)
+    if month is not None:
+        text += f"-{month:02d}"
+        if day is not None:
+            text += f"-{day:02d}"
+    return text
+
+
+async def resolve_gid(conn: Conn, table: str, gid: str) -> tuple[int, str] | None:
+    """``(row id, canonical MBID)`` for an MBID of ``table``, following ``<table>_gid_redirect``."""
+    query = sql.SQL(
+        "SELECT id, gid::text AS gid FROM {t} WHERE gid = %(g)s "
+        "UNION ALL SELECT e.id, e.gid::text FROM {r} r JOIN {t} e ON e.id = r.new_id WHERE r.gid = %(g)s "
+        "LIMIT 1"
+    ).format(t=_t(table), r=_t(f"{table}_gid_redirect"))
+    if table == "editor_collection" or table == "track":
+        query = sql.SQL("SELECT id, gid::text AS gid FROM {t} WHERE gid = %(g)s").format(t=_t(table))
+    cur = await conn.execute(query, {"g": gid})
+    row = await cur.fetchone()
+    return None if row is None else (int(row["id"]), str(row["gid"]))
+
+
+async def aliases(conn: Conn, entity_type: str, ids: Sequence[int]) -> dict[int, list[Row]]:
+    """Aliases per entity, ordered by name then sort name."""
+    query = sql.SQL(
+        "SELECT a.{e} AS owner, a.name, a.sort_name, a.locale, a.primary_for_locale, t.name AS type, "
+        "t.gid::text AS type_id, a.begin_date_year, a.begin_date_month, a.begin_date_day, "
+        "a.end_date_year, a.end_date_month, a.end_date_day, a.ended "
+        "FROM {a} a LEFT JOIN {at} t ON t.id = a.type WHERE a.{e} = ANY(%s) "
+        'ORDER BY a.{e}, a.name COLLATE "C", a.sort_name COLLATE "C", a.locale, a.id'
+    ).format(e=sql.Identifier(entity_type), a=_t(f"{entity_type}_alias"), at=_t(f"{entity_type}_alias_type"))
+    out: dict[int, list[Row]] = defaultdict(list)
+    cur = await conn.execute(query, (list(ids),))
+    for row in await cur.fetchall():
+        row["begin"] = partial_date(row, "begin_date")
+        row["end"] = partial_date(row, "end_date")
+        out[row.pop("owner")].append(row)
+    return out
+
+
+async def annotation_texts(conn: Conn, entity_type: str, ids: Sequence[int]) -> dict[int, str]:
+    """The latest annotation text per entity (entities whose latest annotation is empty are left out)."""
+    query = sql.SQL(
+        "SELECT DISTINCT ON (ea.{e}) ea.{e} AS owner, an.text FROM {ea} ea "
+        "JOIN musicbrainz.annotation an ON an.id = ea.annotation WHERE ea.{e} = ANY(%s) "
+        "ORDER BY ea.{e}, an.created DESC, an.id DESC"
+    ).format(e=sql.Identifier(entity_type), ea=_t(f"{entity_type}_annotation"))
+    cur = await conn.execute(query, (list(ids),))
+    return {row["owner"]: row["text"] for row in await cur.fetchall() if row["text"]}
+
+
+async def tags(conn: Conn, entity_type: str, ids: Sequence[int]) -> dict[int, list[Row]]:
+    """Tags per entity (``name``, ``count``), with ``genre_id`` / ``genre_comment`` when the tag is a genre."""
+    query = sql.SQL(
+        "SELECT et.{e} AS owner, t.name, et.count, g.gid::text AS genre_id, g.comment AS genre_comment "
+        "FROM {et} et JOIN musicbrainz.tag t ON t.id = et.tag "
+        "LEFT JOIN musicbrainz.genre g ON g.name = t.name "
+        'WHERE et.{e} = ANY(%s) AND et.count > 0 ORDER BY et.{e}, t.name COLLATE "C"'
+    ).format(e=sql.Identifier(entity_type), et=_t(f"{entity_type}_tag"))
+    out: dict[int, list[Row]] = defaultdict(list)
+    cur = await conn.execute(query, (list(ids),))
+    for row in await cur.fetchall():
+        out[row.pop("owner")].append(row)
+    return out
+
+
+async def ratings(conn: Conn, entity_type: str, ids: Sequence[int]) -> dict[int, tuple[int | None, int]]:
+    """``(rating 0-100 or None, votes)`` per entity from ``<entity>_meta``."""
+    query = sql.SQL("SELECT id, rating, rating_count FROM {m} WHERE id = ANY(%s)").format(m=_t(f"{entity_type}_meta"))
+    cur = await conn.execute(query, (list(ids),))
+    return {row["id"]: (row["rating"], row["rating_count"] or 0) for row in await cur.fetchall()}
