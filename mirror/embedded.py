@@ -335,7 +335,11 @@ class Cluster:
             port = int(config["port"])
             if self.running_pid() is None:
                 self._recover_stale_pid_file()
-                settings = {**SERVER_SETTINGS, "port": str(port), "unix_socket_directories": str(self.directory)}
+                settings = {
+                    **SERVER_SETTINGS,
+                    "port": str(port),
+                    "unix_socket_directories": str(self.directory),
+                }
                 settings.update(extra_settings or {})
                 options = " ".join(f"-c {key}={shlex.quote(value)}" for key, value in settings.items())
                 result = self._run(

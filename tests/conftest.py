@@ -1,3 +1,3 @@
 """Shared test configuration: the heavy fixtures live in plugin modules under tests/fixtures/."""
 
-pytest_plugins = ["tests.fixtures.db", "tests.fixtures.samples"]
+pytest_plugins = ["tests.fixtures.samples", "tests.fixtures.dumps", "tests.fixtures.db"]
