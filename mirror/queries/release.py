@@ -133,7 +133,7 @@ WHERE r.id = ANY(%s)
 
 _EVENTS_SQL = """
 SELECT e.release, e.date_year, e.date_month, e.date_day,
-       a.gid::text, a.name, a.comment, at.name, at.gid::text,
+       a.gid::text, a.name, a.comment, NULL, NULL,
        (SELECT array_agg(iso.code ORDER BY iso.code) FROM musicbrainz.iso_3166_1 iso WHERE iso.area = a.id)
 FROM (SELECT release, country, date_year, date_month, date_day FROM musicbrainz.release_country
       WHERE release = ANY(%(ids)s)
@@ -141,7 +141,6 @@ FROM (SELECT release, country, date_year, date_month, date_day FROM musicbrainz.
       SELECT release, NULL, date_year, date_month, date_day FROM musicbrainz.release_unknown_country
       WHERE release = ANY(%(ids)s)) e
 LEFT JOIN musicbrainz.area a ON a.id = e.country
-LEFT JOIN musicbrainz.area_type at ON at.id = a.type
 ORDER BY e.release, e.date_year NULLS LAST, e.date_month NULLS LAST, e.date_day NULLS LAST, a.name NULLS LAST
 """
 
@@ -195,7 +194,8 @@ async def load_releases(conn: Conn, ids: Sequence[int]) -> dict[int, Release]:
         for rid, year, month, day, agid, aname, acomment, tname, tgid, codes in await cur.fetchall():
             area = None
             if agid is not None:
-                area = EventArea(agid, aname, acomment, _named(tname, tgid), tuple(codes or ()))
+                # ws/2 shows event areas without their type (MusicBrainz does not load it there)
+                area = EventArea(agid, aname, acomment, None, tuple(codes or ()))
             releases[rid].events.append(ReleaseEvent(format_partial_date(year, month, day), area))
     return releases
 

@@ -1,0 +1,183 @@
+"""Assemble release-family entities for a request: which queries run depends on ``ctx.incs``.
+
+``release_entities(ctx, ids, meta=...)`` builds release entity dicts for a lookup, a browse page or a nested
+release list, loading every piece for all the releases at once: artist credits (release, track and recording
+credits in one query), release groups, label info, media with tracks and disc IDs, recordings, and the shared
+extras (aliases, tags, genres, ratings, relationships) of each entity type. ``recording_entities`` and
+``release_group_entities`` do the same for recordings and release groups.
+
+Entity keys: ``_id``, ``id``, ``title`` plus ``_row`` (the query layer's dataclass) and, when loaded,
+``artist_credit`` (a ``Credit``), ``release_group``, ``label_info``, ``media`` (``Medium`` list),
+``recordings`` (row id -> recording entity), ``isrcs``, ``releases``, ``collections``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from api.ws2.artist_credit import Credit, load_credits
+from api.ws2.common import load_extras, load_relations, rel_incs
+from api.ws2.registry import Ctx, Entity
+from mirror.queries.medium import all_tracks, load_media
+from mirror.queries.recording import load_isrcs, load_recordings
+from mirror.queries.release import load_label_info, load_releases
+from mirror.queries.release_group import load_release_groups
+
+EXTRA_INCS = frozenset({"aliases", "annotation", "tags", "genres", "ratings"})
+RELEASE_GROUP_NESTED_INCS = frozenset({"aliases", "tags", "genres", "ratings", "artist-credits"})
+RECORDING_NESTED_INCS = frozenset({"aliases", "tags", "genres", "ratings", "artist-credits", "isrcs"})
+
+
+def rels_of(ctx: Ctx) -> frozenset[str]:
+    """The ``*-rels`` incs of the request."""
+    return frozenset(inc for inc in ctx.incs if inc.endswith("-rels") and not inc.endswith("-level-rels"))
+
+
+def wants_credits(ctx: Ctx) -> bool:
+    return ctx.has("artist-credits", "artists")
+
+
+async def release_entities(
+    ctx: Ctx, ids: Sequence[int], *, meta: bool = True, toplevel: bool = True
+) -> dict[int, Entity]:
+    """Release entities for these row ids (in no particular order), decorated as ``ctx.incs`` asks.
+
+    ``meta``: include ASIN and cover-art summary (lookups, browses, disc IDs); ``toplevel``: also label info,
+    annotation and collections.
+    """
+    rows = await load_releases(ctx.conn, ids)
+    entities: dict[int, Entity] = {
+        rid: {"_id": rid, "id": r.gid, "title": r.name, "_row": r, "_meta": meta} for rid, r in rows.items()
+    }
+    if not entities:
+        return entities
+    releases = list(entities.values())
+    credit_ids: set[int] = set()
+    if wants_credits(ctx):
+        credit_ids.update(r.artist_credit for r in rows.values())
+    if ctx.has("release-groups"):
+        rg_incs = ctx.incs & RELEASE_GROUP_NESTED_INCS
+        if ctx.has("release-group-level-rels"):
+            rg_incs |= rels_of(ctx)
+        groups = await release_group_entities(
+            ctx.with_incs(rg_incs), [r.release_group for r in rows.values()], toplevel=False
+        )
+        for e in releases:
+            e["release_group"] = groups.get(e["_row"].release_group)
+    if toplevel and ctx.has("labels"):
+        label_info = await load_label_info(ctx.conn, entities)
+        for e in releases:
+            e["label_info"] = label_info[e["_id"]]
+    with_tracks = ctx.has("recordings")
+    if ctx.has("media", "discids", "recordings"):
+        media = await load_media(ctx.conn, entities, tracks=with_tracks, discids=ctx.has("discids"))
+        for e in releases:
+            e["media"] = media[e["_id"]]
+        if with_tracks:
+            tracks = [t for ms in media.values() for t in all_tracks(ms)]
+            if wants_credits(ctx):
+                credit_ids.update(t.artist_credit for t in tracks)
+            rec_incs = ctx.incs & RECORDING_NESTED_INCS
+            if ctx.has("recording-level-rels"):
+                rec_incs |= rels_of(ctx)
+                if ctx.has("work-level-rels"):
+                    rec_incs |= {"work-level-rels"}
+            recordings = await recording_entities(
+                ctx.with_incs(rec_incs), [t.recording for t in tracks], credits=False, toplevel=False
+            )
+            if wants_credits(ctx):
+                credit_ids.update(rec["_row"].artist_credit for rec in recordings.values())
+            for e in releases:
+                e["recordings"] = recordings
+    if credit_ids:
+        credits = await load_credits(ctx, credit_ids)
+        for e in releases:
+            e["artist_credit"] = credits.get(e["_row"].artist_credit, [])
+            e["credits"] = credits
+            for rec in (e.get("recordings") or {}).values():
+                rec["artist_credit"] = credits.get(rec["_row"].artist_credit, [])
+    extra_incs = ctx.incs & (EXTRA_INCS if toplevel else EXTRA_INCS - {"annotation"})
+    await load_extras(ctx.with_incs(extra_incs | rels_of(ctx)), "release", releases)
+    if toplevel and ctx.has("collections"):
+        for e in releases:
+            e["collections"] = []
+    return entities
+
+
+async def release_group_entities(
+    ctx: Ctx, ids: Iterable[int], *, toplevel: bool = True, credits: bool = True
+) -> dict[int, Entity]:
+    """Release group entities for these row ids (artist credits when ``artist-credits``/``artists``)."""
+    rows = await load_release_groups(ctx.conn, ids)
+    entities: dict[int, Entity] = {
+        rid: {"_id": rid, "id": g.gid, "title": g.name, "_row": g} for rid, g in rows.items()
+    }
+    if not entities:
+        return entities
+    groups = list(entities.values())
+    if credits and wants_credits(ctx):
+        found = await load_credits(ctx, {g.artist_credit for g in rows.values()})
+        for e in groups:
+            e["artist_credit"] = found.get(e["_row"].artist_credit, [])
+    extra_incs = ctx.incs & (EXTRA_INCS if toplevel else EXTRA_INCS - {"annotation"})
+    await load_extras(ctx.with_incs(extra_incs | rels_of(ctx)), "release_group", groups)
+    return entities
+
+
+async def recording_entities(
+    ctx: Ctx, ids: Iterable[int], *, credits: bool = True, toplevel: bool = True
+) -> dict[int, Entity]:
+    """Recording entities for these row ids, with ISRCs, credits, extras and work-level relationships."""
+    rows = await load_recordings(ctx.conn, ids)
+    entities: dict[int, Entity] = {
+        rid: {"_id": rid, "id": r.gid, "title": r.name, "_row": r} for rid, r in rows.items()
+    }
+    if not entities:
+        return entities
+    recs = list(entities.values())
+    if ctx.has("isrcs"):
+        isrcs = await load_isrcs(ctx.conn, entities)
+        for e in recs:
+            e["isrcs"] = isrcs[e["_id"]]
+    if credits and wants_credits(ctx):
+        found = await load_credits(ctx, {r.artist_credit for r in rows.values()})
+        for e in recs:
+            e["artist_credit"] = found.get(e["_row"].artist_credit, [])
+    extra_incs = ctx.incs & (EXTRA_INCS if toplevel else EXTRA_INCS - {"annotation"})
+    await load_extras(ctx.with_incs(extra_incs | rels_of(ctx)), "recording", recs)
+    if ctx.has("work-level-rels"):
+        await _work_level_rels(ctx, recs)
+    return entities
+
+
+async def _work_level_rels(ctx: Ctx, recordings: Sequence[Entity]) -> None:
+    """Attach the relationships of the works the recordings are linked to (``work-level-rels``)."""
+    works: dict[int, Entity] = {}
+    for rec in recordings:
+        for rel in rec.get("relations", ()):
+            if rel["target_type"] == "work":
+                works.setdefault(id(rel["target_entity"]), rel["target_entity"])
+    targets = rel_incs(ctx)
+    if works and targets:
+        await load_relations(ctx.with_incs(rels_of(ctx)), "work", list(works.values()), targets)
+
+
+def recording_credit(release: Entity, recording: Entity) -> Credit | None:
+    """The credit of a recording inside a release, when credits were loaded."""
+    credits: dict[int, Credit] | None = release.get("credits")
+    if credits is None:
+        return None
+    return credits.get(recording["_row"].artist_credit, [])
+
+
+def sort_by_gid(entities: Iterable[Entity]) -> list[Entity]:
+    return sorted(entities, key=lambda e: str(e["id"]))
+
+
+def as_list(entities: dict[int, Entity], ids: Sequence[int]) -> list[Entity]:
+    """The entities in the order of ``ids`` (ids without an entity are skipped)."""
+    return [entities[i] for i in ids if i in entities]
+
+
+Json = dict[str, Any]
