@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from mirror.tools import sample_reference as ref
 from mirror.tools.sample_names import SCRIPT_LANGUAGES, place_name, script_of, slug, title
 from mirror.tools.sample_rows import Medium, Sample
-from mirror.tools.sample_values import Row, new_uuid, partial_date
+from mirror.tools.sample_values import Row, float8, new_uuid, partial_date
 
 ARTIST_URL_TYPES = ("homepage", "discogs", "wikidata", "bandcamp")
 RELEASE_URL_TYPES = ("rel_discogs", "purchase")
@@ -158,7 +158,7 @@ class LinkedSample(Sample):
             name = place_name(self.h(13, city)) + kinds[h % len(kinds)]
             address = f"{place_name(h >> 20)} {1 + (h >> 40) % 200}"
             coordinates = (
-                None if h % 5 == 0 else f"({(h >> 12) % 1800 / 20 - 45:.4f},{(h >> 24) % 3600 / 10 - 180:.4f})"
+                None if h % 5 == 0 else f"({float8((h >> 12) % 1800 / 20 - 45)},{float8((h >> 24) % 3600 / 10 - 180)})"
             )
             begin = partial_date(h >> 16, 1900, 120) if h % 3 else (None, None, None)
             yield (p, new_uuid(rng), name, 1 + (h >> 32) % 6, address, city, coordinates, "", 0,

@@ -150,16 +150,19 @@ def _special(h: int, first: str, second: str) -> str:
     return forms[h % len(forms)]
 
 
-def artist_name(h: int) -> tuple[str, str]:
-    """(name, sort_name) of an artist: people get "Last, First" sort names, groups an article moved back."""
-    script = script_of(h)
+def artist_name(h: int, special: int | None = None) -> tuple[str, str]:
+    """(name, sort_name) of an artist: people get "Last, First" sort names, groups an article moved back.
+
+    ``special`` forces a name that needs COPY escapes (its value picks the form).
+    """
+    script = script_of(h) if special is None else SPECIAL
     h //= 100
     h, person = divmod(h, 2)
     if script in (LATIN, SPECIAL):
         first, h = _latin_word(h)
         last, h = _latin_word(h)
         if script == SPECIAL:
-            name = _special(h, first, last)
+            name = _special(h if special is None else special, first, last)
             return name, name
         if person:
             return f"{first} {last}", f"{last}, {first}"

@@ -47,6 +47,8 @@ BASE_COUNTS = {
 }
 
 WORKS_PER_100_RECORDINGS = 30
+# Artists whose id modulo 211 is a key get a name with TAB, backslash, newline ... (even in tiny samples).
+SPECIAL_ARTISTS = {3: 0, 7: 1, 11: 2, 13: 3, 17: 4, 19: 5}
 JOIN_PHRASES = (" & ", " feat. ", ", ", " x ", " and ", " と ", " и ", " vs. ", " με ")
 
 
@@ -102,7 +104,8 @@ class Sample:
         return 3 + h % (self.countries - 2)
 
     def artist_names(self, artist: int) -> tuple[str, str]:
-        return artist_name(self.h(1, artist))
+        special = SPECIAL_ARTISTS.get(artist % 211)
+        return artist_name(self.h(1, artist), special)
 
     def is_person(self, artist: int) -> bool:
         return (self.h(1, artist) // 100) % 2 == 1

@@ -42,7 +42,19 @@ def dump_timestamp(seed: int) -> str:
     """The dump's TIMESTAMP: a fixed instant derived from the seed, in PostgreSQL timestamptz text."""
     rng = random.Random(f"{seed}/timestamp")
     instant = datetime(2026, 1, 1, tzinfo=UTC) + timedelta(seconds=rng.randrange(180 * 86400))
-    return instant.strftime("%Y-%m-%d %H:%M:%S") + f".{rng.randrange(1_000_000):06d}+00"
+    return timestamptz(instant, rng.randrange(1_000_000))
+
+
+def timestamptz(instant: datetime, microseconds: int) -> str:
+    """PostgreSQL's text form of a UTC timestamptz: trailing zeros of the fraction dropped."""
+    fraction = f".{microseconds:06d}".rstrip("0").rstrip(".")
+    return instant.strftime("%Y-%m-%d %H:%M:%S") + fraction + "+00"
+
+
+def float8(value: float) -> str:
+    """PostgreSQL's text form of a double (shortest round-trip digits, no trailing ``.0``)."""
+    text = repr(value)
+    return text[:-2] if text.endswith(".0") else text
 
 
 class Timestamps:
@@ -55,8 +67,7 @@ class Timestamps:
         start = datetime(2011, 1, 18, tzinfo=UTC)
         span = int((datetime(2026, 1, 1, tzinfo=UTC) - start).total_seconds())
         self.pool = sorted(
-            (start + timedelta(seconds=rng.randrange(span))).strftime("%Y-%m-%d %H:%M:%S")
-            + f".{rng.randrange(1_000_000):06d}+00"
+            timestamptz(start + timedelta(seconds=rng.randrange(span)), rng.randrange(1_000_000))
             for _ in range(self.SIZE)
         )
 
