@@ -72,8 +72,9 @@ def credit_xml(credit: Credit, *, aliases: bool = True) -> Element:
     return node
 
 
-def credit_json(ctx: Ctx, credit: Credit) -> list[dict[str, Any]]:
-    """The JSON ``artist-credit`` array."""
+def credit_json(ctx: Ctx, credit: Credit, *, tags: bool = True) -> list[dict[str, Any]]:
+    """The JSON ``artist-credit`` array; ``tags`` False leaves out the artists' tags and genres (MusicBrainz
+    shows them only on the credit of the top-level entity)."""
     out: list[dict[str, Any]] = []
     for nc in credit:
         artist = nc["artist"]
@@ -86,7 +87,8 @@ def credit_json(ctx: Ctx, credit: Credit) -> list[dict[str, Any]]:
             "type-id": artist["type_id"],
             "country": artist["country"],
         }
-        extras = {k: artist[k] for k in ("aliases", "tags", "genres") if k in artist}
+        keys = ("aliases", "tags", "genres") if tags else ("aliases",)
+        extras = {k: artist[k] for k in keys if k in artist}
         json_extras(ctx, obj, extras)
         out.append({"name": nc["name"], "joinphrase": nc["joinphrase"], "artist": obj})
     return out

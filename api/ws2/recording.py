@@ -13,7 +13,7 @@ from api.ws2.artist_credit import credit_json, credit_xml
 from api.ws2.common import json_extras, xml_aliases, xml_annotation, xml_relations, xml_tags_genres_rating
 from api.ws2.params import RELS
 from api.ws2.registry import Ctx, Entity, Page, Resource
-from api.ws2.release_load import as_list, recording_entities, release_entities, sort_by_gid
+from api.ws2.release_load import as_list, recording_entities, release_entities
 from api.ws2.render import Element, container, el, sub
 from mirror.queries.recording import Recording
 from mirror.queries.release_browse import browse_recordings, browse_releases
@@ -52,7 +52,8 @@ def _xml(ctx: Ctx, e: Entity, toplevel: bool) -> Element:
         sub(node, "video", True)
     if e.get("artist_credit") is not None:
         node.append(credit_xml(e["artist_credit"]))
-    sub(node, "first-release-date", r.first_release_date)
+    if not e.get("_related"):
+        sub(node, "first-release-date", r.first_release_date)
     if "releases" in e:
         releases, count = e["releases"]
         lst = container(node, "release-list", {"count": str(count)})
@@ -91,10 +92,10 @@ def recording_json(ctx: Ctx, e: Entity, full: bool = True) -> dict[str, Any]:
         "disambiguation": r.comment,
         "video": r.video,
     }
-    if r.first_release_date is not None:
+    if r.first_release_date is not None and not e.get("_related"):
         obj["first-release-date"] = r.first_release_date
     if e.get("artist_credit") is not None:
-        obj["artist-credit"] = credit_json(ctx, e["artist_credit"])
+        obj["artist-credit"] = credit_json(ctx, e["artist_credit"], tags=full)
     if "isrcs" in e:
         obj["isrcs"] = list(e["isrcs"])
     if "releases" in e:
@@ -107,17 +108,19 @@ def recording_json_nested(ctx: Ctx, e: Entity) -> dict[str, Any]:
 
 
 async def _attach_releases(ctx: Ctx, recordings: Sequence[Entity]) -> None:
-    """``releases``: (release entities sorted by MBID, total count) of each recording, at most 25."""
+    """``releases``: (release entities in browse order, total count) of each recording, at most 25."""
     release_incs = ctx.incs & {"artist-credits", "artists", "release-groups", "media", "discids"}
     for e in recordings:
         page = await browse_releases(
             ctx.conn, "recording", e["_id"], MAX_SUBLIST, 0, statuses=ctx.statuses, types=ctx.types
         )
-        found = await release_entities(ctx.with_incs(release_incs), page.ids, meta=False, toplevel=False)
+        found = await release_entities(
+            ctx.with_incs(release_incs), page.ids, meta=False, toplevel=False, media_tracks=True
+        )
         releases = as_list(found, page.ids)
         for release in releases:
             _only_this_recording(release, e["_id"])
-        e["releases"] = (sort_by_gid(releases), page.count)
+        e["releases"] = (releases, page.count)
 
 
 def _only_this_recording(release: Entity, recording_id: int) -> None:
@@ -153,7 +156,11 @@ async def browse(ctx: Ctx, linked: str, linked_id: int, limit: int, offset: int)
 
 
 async def fetch(ctx: Ctx, ids: Sequence[int]) -> dict[int, Entity]:
-    return await recording_entities(ctx, ids, toplevel=False)
+    """Recordings as relationship targets (shown without their first release date)."""
+    found = await recording_entities(ctx, ids, toplevel=False)
+    for e in found.values():
+        e["_related"] = True
+    return found
 
 
 RESOURCE = Resource(

@@ -101,10 +101,12 @@ def release_xml(ctx: Ctx, e: Entity, full: bool = True) -> Element:
 
     r: Release = e["_row"]
     node = el("release", {"id": r.gid})
+    related = e.get("_related", False)  # a relationship target: MusicBrainz loads fewer fields
     sub(node, "title", r.name)
-    if r.status is not None:
+    if r.status is not None and not related:
         sub(node, "status", r.status.name, {"id": r.status.gid})
-    sub(node, "quality", r.quality)
+    if not related:
+        sub(node, "quality", r.quality)
     xml_annotation(node, e)
     sub(node, "disambiguation", r.comment)
     if r.packaging is not None:
@@ -120,7 +122,8 @@ def release_xml(ctx: Ctx, e: Entity, full: bool = True) -> Element:
     if e.get("release_group") is not None:
         node.append(release_group_xml(ctx, e["release_group"], False))
     _events_xml(node, r)
-    sub(node, "barcode", r.barcode, keep_empty=r.barcode is not None)
+    if not related:
+        sub(node, "barcode", r.barcode, keep_empty=r.barcode is not None)
     if e.get("_meta"):
         sub(node, "asin", r.asin)
         caa = container(node, "cover-art-archive")
@@ -183,15 +186,16 @@ def release_json(ctx: Ctx, e: Entity, full: bool = True) -> dict[str, Any]:
     from api.ws2.release_group import release_group_json
 
     r: Release = e["_row"]
+    status = None if e.get("_related") else r.status
     obj: dict[str, Any] = {
         "id": r.gid,
         "title": r.name,
-        "status": r.status.name if r.status else None,
-        "status-id": r.status.gid if r.status else None,
+        "status": status.name if status else None,
+        "status-id": status.gid if status else None,
         "quality": r.quality,
         "packaging": r.packaging.name if r.packaging else None,
         "packaging-id": r.packaging.gid if r.packaging else None,
-        "barcode": r.barcode,
+        "barcode": None if e.get("_related") else r.barcode,
         "disambiguation": r.comment,
         "text-representation": {"language": r.language, "script": r.script},
     }
@@ -258,7 +262,11 @@ async def _limit_by_tracks(ctx: Ctx, ids: list[int]) -> list[int]:
 
 
 async def fetch(ctx: Ctx, ids: Sequence[int]) -> dict[int, Entity]:
-    return await release_entities(ctx, ids, meta=False, toplevel=False)
+    """Releases as relationship targets."""
+    found = await release_entities(ctx, ids, meta=False, toplevel=False)
+    for e in found.values():
+        e["_related"] = True
+    return found
 
 
 RESOURCE = Resource(

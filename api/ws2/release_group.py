@@ -14,7 +14,7 @@ from api.ws2.artist_credit import credit_json, credit_xml
 from api.ws2.common import json_extras, xml_aliases, xml_annotation, xml_relations, xml_tags_genres_rating
 from api.ws2.params import RELS
 from api.ws2.registry import Ctx, Entity, Page, Resource
-from api.ws2.release_load import as_list, release_entities, release_group_entities, sort_by_gid
+from api.ws2.release_load import as_list, release_entities, release_group_entities
 from api.ws2.render import Element, container, el, sub
 from mirror.queries.release_browse import browse_release_groups, browse_releases
 from mirror.queries.release_group import ReleaseGroup
@@ -30,9 +30,10 @@ def release_group_xml(ctx: Ctx, e: Entity, full: bool = True) -> Element:
     from api.ws2.release import release_xml
 
     g: ReleaseGroup = e["_row"]
+    legacy = g.legacy_type
     node = el(
         "release-group",
-        {"id": g.gid, "type": g.legacy_type, "type-id": g.primary_type.gid if g.primary_type else None},
+        {"id": g.gid, "type": legacy.name if legacy else None, "type-id": legacy.gid if legacy else None},
     )
     sub(node, "title", g.name)
     if full:
@@ -75,7 +76,7 @@ def release_group_json(ctx: Ctx, e: Entity, full: bool = True) -> dict[str, Any]
         "disambiguation": g.comment,
     }
     if e.get("artist_credit") is not None:
-        obj["artist-credit"] = credit_json(ctx, e["artist_credit"])
+        obj["artist-credit"] = credit_json(ctx, e["artist_credit"], tags=full)
     if "releases" in e:
         obj["releases"] = [release_json(ctx, rel, False) for rel in e["releases"][0]]
     return json_extras(ctx, obj, e)
@@ -90,7 +91,7 @@ async def load(ctx: Ctx, row_id: int) -> Entity:
         )
         release_incs = ctx.incs & {"artist-credits", "artists", "media", "discids", "tags", "genres", "ratings"}
         found = await release_entities(ctx.with_incs(release_incs), page.ids, meta=False, toplevel=False)
-        e["releases"] = (sort_by_gid(as_list(found, page.ids)), page.count)
+        e["releases"] = (as_list(found, page.ids), page.count)
     return e
 
 

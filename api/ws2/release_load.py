@@ -39,12 +39,13 @@ def wants_credits(ctx: Ctx) -> bool:
 
 
 async def release_entities(
-    ctx: Ctx, ids: Sequence[int], *, meta: bool = True, toplevel: bool = True
+    ctx: Ctx, ids: Sequence[int], *, meta: bool = True, toplevel: bool = True, media_tracks: bool = False
 ) -> dict[int, Entity]:
     """Release entities for these row ids (in no particular order), decorated as ``ctx.incs`` asks.
 
     ``meta``: include ASIN and cover-art summary (lookups, browses, disc IDs); ``toplevel``: also label info,
-    annotation and collections.
+    annotation and collections; ``media_tracks``: load the tracks of the media even without ``recordings``
+    (the releases of a recording lookup show the track of that recording).
     """
     rows = await load_releases(ctx.conn, ids)
     entities: dict[int, Entity] = {
@@ -71,7 +72,7 @@ async def release_entities(
             e["label_info"] = label_info[e["_id"]]
     with_tracks = ctx.has("recordings")
     if ctx.has("media", "discids", "recordings"):
-        media = await load_media(ctx.conn, entities, tracks=with_tracks, discids=ctx.has("discids"))
+        media = await load_media(ctx.conn, entities, tracks=with_tracks or media_tracks, discids=ctx.has("discids"))
         for e in releases:
             e["media"] = media[e["_id"]]
         if with_tracks:

@@ -74,7 +74,7 @@ def media_xml(ctx: Ctx, release: Entity, media: Sequence[Medium], recording_xml:
             m.append(_track_xml(ctx, release, medium.pregap, "pregap", recording_xml))
         attrs: dict[str, str | None] = {"count": str(medium.track_count)}
         tracks = container(m, "track-list", attrs)
-        if medium.tracks is not None:
+        if medium.tracks:
             attrs_offset = (medium.tracks[0].position - 1) if medium.tracks else 0
             tracks.set("offset", str(attrs_offset))
             for track in medium.tracks:
@@ -99,7 +99,7 @@ def _track_json(ctx: Ctx, release: Entity, track: Track, recording_json: Recordi
         obj["recording"] = recording_json(ctx, recording)
     credit = _track_credit(release, track)
     if credit is not None:
-        obj["artist-credit"] = credit_json(ctx, credit)
+        obj["artist-credit"] = credit_json(ctx, credit, tags=False)
     return obj
 
 
@@ -119,7 +119,7 @@ def media_json(
         }
         if medium.discs is not None:
             obj["discs"] = [disc_json(d) for d in medium.discs]
-        if medium.tracks is not None:
+        if medium.tracks:
             obj["track-offset"] = (medium.tracks[0].position - 1) if medium.tracks else 0
             obj["tracks"] = [_track_json(ctx, release, t, recording_json) for t in medium.tracks]
             if medium.pregap is not None:

@@ -2,7 +2,7 @@
 
 ``load_artist_credits(conn, ids)`` loads many credits in one query and returns, per ``artist_credit.id``, the
 ordered name credits with the credited artist's basic fields (the nested-artist shape of ws/2: name, sort name,
-disambiguation, type, and the country code of its area).
+disambiguation, type, and the country code of its area or of the country containing it).
 """
 
 from __future__ import annotations
@@ -40,15 +40,34 @@ class NameCredit:
 
 ArtistCredits = dict[int, list[NameCredit]]
 
+# The country of an artist is the ISO code of its area, or of the nearest area containing it ("part of"
+# relationships, followed upwards; MusicBrainz keeps this in a materialised table that is not dumped).
 _CREDITS_SQL = """
-SELECT acn.artist_credit, acn.name, acn.join_phrase,
-       a.id, a.gid::text, a.name, a.sort_name, a.comment, at.name, at.gid::text,
-       (SELECT iso.code FROM musicbrainz.iso_3166_1 iso WHERE iso.area = a.area ORDER BY iso.code LIMIT 1)
-FROM musicbrainz.artist_credit_name acn
-JOIN musicbrainz.artist a ON a.id = acn.artist
-LEFT JOIN musicbrainz.artist_type at ON at.id = a.type
-WHERE acn.artist_credit = ANY(%s)
-ORDER BY acn.artist_credit, acn.position
+WITH RECURSIVE credited AS (
+    SELECT acn.artist_credit, acn.position, acn.name AS credited_name, acn.join_phrase, a.*
+    FROM musicbrainz.artist_credit_name acn
+    JOIN musicbrainz.artist a ON a.id = acn.artist
+    WHERE acn.artist_credit = ANY(%s)
+), up(start, area, depth) AS (
+    SELECT DISTINCT area, area, 0 FROM credited WHERE area IS NOT NULL
+    UNION ALL
+    SELECT up.start, l.entity0, up.depth + 1
+    FROM up
+    JOIN musicbrainz.l_area_area l ON l.entity1 = up.area
+    JOIN musicbrainz.link k ON k.id = l.link
+    JOIN musicbrainz.link_type lt ON lt.id = k.link_type
+    WHERE lt.gid = 'de7cc874-8b1b-3a05-8272-f3834c968fb7' AND up.depth < 10
+), country AS (
+    SELECT DISTINCT ON (up.start) up.start, iso.code
+    FROM up JOIN musicbrainz.iso_3166_1 iso ON iso.area = up.area
+    ORDER BY up.start, up.depth, iso.code
+)
+SELECT c.artist_credit, c.credited_name, c.join_phrase,
+       c.id, c.gid::text, c.name, c.sort_name, c.comment, at.name, at.gid::text, country.code
+FROM credited c
+LEFT JOIN musicbrainz.artist_type at ON at.id = c.type
+LEFT JOIN country ON country.start = c.area
+ORDER BY c.artist_credit, c.position
 """
 
 

@@ -55,8 +55,7 @@ class Medium:
 
 _MEDIA_SQL = """
 SELECT m.id, m.gid::text, m.release, m.position, m.name, mf.name, mf.gid::text, coalesce(mf.has_discids, false),
-       m.track_count - (SELECT count(*) FROM musicbrainz.track t
-                        WHERE t.medium = m.id AND (t.position = 0 OR t.is_data_track))
+       (SELECT count(*) FROM musicbrainz.track t WHERE t.medium = m.id AND t.position > 0 AND NOT t.is_data_track)
 FROM musicbrainz.medium m
 LEFT JOIN musicbrainz.medium_format mf ON mf.id = m.format
 WHERE m.release = ANY(%s)

@@ -133,7 +133,7 @@ WHERE r.id = ANY(%s)
 
 _EVENTS_SQL = """
 SELECT e.release, e.date_year, e.date_month, e.date_day,
-       a.gid::text, a.name, a.comment, NULL, NULL,
+       a.gid::text, a.name, a.comment,
        (SELECT array_agg(iso.code ORDER BY iso.code) FROM musicbrainz.iso_3166_1 iso WHERE iso.area = a.id)
 FROM (SELECT release, country, date_year, date_month, date_day FROM musicbrainz.release_country
       WHERE release = ANY(%(ids)s)
@@ -191,7 +191,7 @@ async def load_releases(conn: Conn, ids: Sequence[int]) -> dict[int, Release]:
                 ),
             )
         await cur.execute(_EVENTS_SQL, {"ids": wanted})
-        for rid, year, month, day, agid, aname, acomment, tname, tgid, codes in await cur.fetchall():
+        for rid, year, month, day, agid, aname, acomment, codes in await cur.fetchall():
             area = None
             if agid is not None:
                 # ws/2 shows event areas without their type (MusicBrainz does not load it there)

@@ -1,10 +1,9 @@
 """Browse queries of the release family: which releases, recordings and release groups are linked to an entity.
 
-Each ``browse_*`` function returns one page of row ids in MusicBrainz's order plus the total count:
-releases by first release date then title, recordings by title (or by track position when browsing a
-release), release groups by first release date then title. ``type``/``status`` filters take lower-case
-names as ws/2 sends them. Sub-lists of lookups (the releases of a recording, of a release group) use the same
-functions with the lookup cap as the limit.
+Each ``browse_*`` function returns one page of row ids in MusicBrainz's order plus the total count: releases
+by first release date then title, recordings by title, release groups by first release date then title.
+``type``/``status`` filters take lower-case names as ws/2 sends them. Sub-lists of lookups (the releases of a
+recording, of a release group, of an artist) use the same functions with the lookup cap as the limit.
 """
 
 from __future__ import annotations
@@ -120,20 +119,18 @@ async def browse_releases(
 
 
 async def browse_recordings(conn: Conn, by: str, linked_id: int, limit: int, offset: int) -> IdPage:
-    """Recordings linked to ``linked_id``; by ``release``: in track order (each recording once)."""
+    """Recordings linked to ``linked_id`` (through ``by``: ``artist``, ``release``, ``work``), by title."""
     params: dict[str, object] = {"x": linked_id}
     if by == "release":
-        query = (
-            "SELECT q.recording, count(*) OVER () FROM ("
-            " SELECT DISTINCT ON (t.recording) t.recording, m.position AS mp, t.position AS tp"
-            " FROM musicbrainz.medium m JOIN musicbrainz.track t ON t.medium = m.id WHERE m.release = %(x)s"
-            " ORDER BY t.recording, m.position, t.position) q ORDER BY q.mp, q.tp, q.recording"
+        where = (
+            "r.id IN (SELECT t.recording FROM musicbrainz.medium m JOIN musicbrainz.track t ON t.medium = m.id"
+            " WHERE m.release = %(x)s)"
         )
     else:
-        query = (
-            f"SELECT r.id, count(*) OVER () FROM musicbrainz.recording r WHERE {RECORDING_LINKS[by]}"
-            ' ORDER BY r.name COLLATE "C", r.id'
-        )
+        where = RECORDING_LINKS[by]
+    query = (
+        f'SELECT r.id, count(*) OVER () FROM musicbrainz.recording r WHERE {where} ORDER BY r.name COLLATE "C", r.id'
+    )
     return await _page(conn, query, params, limit, offset)
 
 

@@ -29,17 +29,17 @@ class ReleaseGroup:
     secondary_types: list[Named] = field(default_factory=list)
 
     @property
-    def legacy_type(self) -> str | None:
+    def legacy_type(self) -> Named | None:
         """The single ``type`` of the XML element: the primary type, or a telling secondary type."""
-        secondary = [t.name for t in self.secondary_types]
         if self.primary_type is not None and self.primary_type.name == "Album":
+            by_name = {t.name: t for t in self.secondary_types}
             for name in ALBUM_FALLBACK_ORDER:
-                if name in secondary:
-                    return name
-            return "Album"
+                if name in by_name:
+                    return by_name[name]
+            return self.primary_type
         if self.primary_type is not None:
-            return self.primary_type.name
-        return secondary[0] if secondary else None
+            return self.primary_type
+        return self.secondary_types[0] if self.secondary_types else None
 
 
 _RELEASE_GROUPS_SQL = """
