@@ -96,9 +96,7 @@ def candidate_bindirs() -> Iterator[Path]:
     pg_config = shutil.which("pg_config")
     if pg_config:
         with contextlib.suppress(OSError, subprocess.SubprocessError):
-            out = subprocess.run(
-                [pg_config, "--bindir"], capture_output=True, text=True, timeout=10, check=True
-            )
+            out = subprocess.run([pg_config, "--bindir"], capture_output=True, text=True, timeout=10, check=True)
             yield Path(out.stdout.strip())
     for root in (Path("/usr/lib/postgresql"), Path("/usr/local/pgsql"), Path("/opt/homebrew/opt")):
         if root.is_dir():
@@ -245,9 +243,7 @@ class Cluster:
             return
         for path in [self.directory, *self.directory.rglob("*")]:
             os.chown(path, user.pw_uid, user.pw_gid, follow_symlinks=False)
-        probe = subprocess.run(
-            ["test", "-w", str(self.directory)], user=user.pw_uid, group=user.pw_gid, check=False
-        )
+        probe = subprocess.run(["test", "-w", str(self.directory)], user=user.pw_uid, group=user.pw_gid, check=False)
         if probe.returncode != 0:
             raise EmbeddedDatabaseError(
                 f"PostgreSQL runs as user '{user.pw_name}' (it refuses to run as root), and that user "
@@ -302,6 +298,7 @@ class Cluster:
             return None
 
     def _pid_is_postgres(self, pid: int) -> bool:
+        """Whether ``pid`` is a live PostgreSQL process (a zombie left by a crash is not)."""
         try:
             os.kill(pid, 0)
         except ProcessLookupError:
@@ -309,9 +306,13 @@ class Cluster:
         except PermissionError:
             pass
         try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
             cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
         except OSError:
             return True  # cannot tell (not Linux): assume it is ours and let pg_ctl decide
+        state = stat.rsplit(")", 1)[-1].split()[0] if ")" in stat else ""
+        if state in ("Z", "X"):
+            return False
         return b"postgres" in cmdline or b"postmaster" in cmdline
 
     def running_pid(self) -> int | None:
@@ -321,11 +322,20 @@ class Cluster:
         return None
 
     def _recover_stale_pid_file(self) -> None:
+        """Remove the pid file and socket lock files a crashed server left behind."""
         pid_file = self.data / "postmaster.pid"
         pid = self._pid_from_file()
         if pid_file.exists() and (pid is None or not self._pid_is_postgres(pid)):
             log.warning("removing stale %s (pid %s is not running)", pid_file, pid)
             pid_file.unlink()
+        for lock_file in self.directory.glob(".s.PGSQL.*.lock"):
+            try:
+                owner = int(lock_file.read_text().splitlines()[0])
+            except (OSError, IndexError, ValueError):
+                owner = None
+            if owner is None or not self._pid_is_postgres(owner):
+                log.warning("removing stale socket lock %s", lock_file)
+                lock_file.unlink(missing_ok=True)
 
     def start(self, extra_settings: dict[str, str] | None = None) -> ClusterInfo:
         """Start the cluster (creating it first if needed) and create the database; reuse a running one."""
@@ -382,9 +392,7 @@ class Cluster:
                 with psycopg.connect(
                     host=str(self.directory), port=port, user=SUPERUSER, dbname="postgres", autocommit=True
                 ) as conn:
-                    exists = conn.execute(
-                        "SELECT 1 FROM pg_database WHERE datname = %s", (DATABASE_NAME,)
-                    ).fetchone()
+                    exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DATABASE_NAME,)).fetchone()
                     if not exists:
                         conn.execute(
                             f"CREATE DATABASE {DATABASE_NAME} TEMPLATE template0 ENCODING 'UTF8' "
@@ -401,9 +409,7 @@ class Cluster:
         if not self.exists or self.running_pid() is None:
             self._recover_stale_pid_file() if self.exists else None
             return False
-        result = self._run(
-            [str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", mode, "-w", "stop"], timeout=120
-        )
+        result = self._run([str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", mode, "-w", "stop"], timeout=120)
         if result.returncode != 0:
             raise EmbeddedDatabaseError(f"pg_ctl stop failed: {result.stderr.strip()}")
         return True

@@ -18,7 +18,6 @@ from mirror.errors import ChecksumMismatch, DownloadError
 
 log = logging.getLogger(__name__)
 
-CHUNK = 1 << 20
 ProgressCallback = Callable[[str, int, int | None], None]  # (file name, bytes so far, total or None)
 
 
@@ -62,7 +61,7 @@ def download(
                 total = offset + int(length) if length is not None else None
                 with open(part, "ab" if offset else "wb") as handle:
                     done = offset
-                    for chunk in response.iter_bytes(CHUNK):
+                    for chunk in response.iter_bytes():  # as received, so a cut keeps every byte
                         handle.write(chunk)
                         done += len(chunk)
                         if progress:
