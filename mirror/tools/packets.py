@@ -27,7 +27,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from sqlalchemy import ARRAY, CHAR, JSON, Boolean, Date, Integer, String, Time
+from sqlalchemy.dialects.postgresql import TIMESTAMP, UUID
+
 from mirror.schema.musicbrainz import SCHEMA_SEQUENCE, metadata
+from mirror.schema.types import Point
 
 Row = Mapping[str, Any]
 Op = Literal["i", "u", "d"]
@@ -115,6 +119,55 @@ def primary_key(table: str, keys: Mapping[str, Sequence[str]] | None = None) -> 
     if known is not None:
         return tuple(column.name for column in known.primary_key.columns)
     return ("id",)
+
+
+def _synthetic_value(table: str, column: Any, n: int) -> Any:
+    kind = column.type
+    if isinstance(kind, Boolean):
+        return n % 2 == 0
+    if isinstance(kind, Integer):  # also SmallInteger, BigInteger
+        return n if column.primary_key else n % 30_000
+    if isinstance(kind, UUID):
+        return str(uuid.uuid5(uuid.NAMESPACE_URL, f"{table}/{column.name}/{n}"))
+    if isinstance(kind, TIMESTAMP):
+        value = BASE_TIME + dt.timedelta(seconds=n, microseconds=123_456)
+        return value.isoformat() if kind.timezone else value.replace(tzinfo=None).isoformat()
+    if isinstance(kind, CHAR):
+        length = kind.length or 1
+        return (str(n) * length)[:length]
+    if isinstance(kind, String):  # also Text, VARCHAR(n)
+        text = f'{column.name} {n} \t"q" \\ é'
+        return text[: kind.length] if kind.length else text
+    if isinstance(kind, Date):
+        return (dt.date(2020, 1, 1) + dt.timedelta(days=n % 3000)).isoformat()
+    if isinstance(kind, Time):
+        return f"{n % 24:02d}:34:56"
+    if isinstance(kind, Point):
+        return f"({n}.5,-{n % 90}.25)"
+    if isinstance(kind, ARRAY):
+        return [n, n + 1, n + 2]
+    if isinstance(kind, JSON):  # JSONB
+        return {"n": n}
+    raise TypeError(f"no synthetic value for {table}.{column.name} ({kind})")
+
+
+def synthetic_row(table: str, n: int, **values: Any) -> dict[str, Any]:
+    """A complete row of a table of the generated schema, deterministic in ``n``, as ``row_to_json`` writes it.
+
+    Nullable columns are NULL for some ``n``; ``values`` override columns.
+    """
+    definition = metadata.tables[table]
+    row: dict[str, Any] = {}
+    for position, column in enumerate(definition.columns):
+        if column.nullable and not column.primary_key and (n + position) % 4 == 0:
+            row[column.name] = None
+        else:
+            row[column.name] = _synthetic_value(table, column, n)
+    unknown = set(values) - set(row)
+    if unknown:
+        raise KeyError(f"{table} has no column(s) {sorted(unknown)}")
+    row.update(values)
+    return row
 
 
 def replication_control_change(sequence: int, xid: int, schema_sequence: int = SCHEMA_SEQUENCE) -> Change:
