@@ -77,14 +77,15 @@ def to_xml(ctx: Ctx, a: Entity, full: bool) -> Element:
     return node
 
 
-def json_area(a: Entity) -> JsonObj:
+def json_area(a: Entity, *, full: bool = False) -> JsonObj:
+    """The area object; nested areas (in artists, labels, places) carry no type, as MusicBrainz's."""
     obj: JsonObj = {
         "id": a["id"],
         "name": a["name"],
         "sort-name": a["name"],
         "disambiguation": a["comment"] or "",
-        "type": a["type"],
-        "type-id": a["type_id"],
+        "type": a["type"] if full else None,
+        "type-id": a["type_id"] if full else None,
     }
     if a["iso1"]:
         obj["iso-3166-1-codes"] = list(a["iso1"])
@@ -96,7 +97,7 @@ def json_area(a: Entity) -> JsonObj:
 
 
 def to_json(ctx: Ctx, a: Entity, full: bool) -> JsonObj:
-    obj = json_area(a)
+    obj = json_area(a, full=True)
     if full:
         obj["life-span"] = json_life_span(a)
     return json_extras(ctx, obj, a)

@@ -38,7 +38,7 @@ async def genre_all(ctx: Ctx) -> Response:
 
     if ctx.fmt == "txt":
         rows, _ = await q.all_genres(ctx.conn)
-        return text_response("".join(f"{row['name']}\n" for row in rows))
+        return text_response("\n".join(row["name"] for row in rows))
     limit, offset = limit_offset(ctx.params.get("limit"), ctx.params.get("offset"))
     rows, total = await q.all_genres(ctx.conn, limit, offset)
     return render_page(ctx, RESOURCE, Page(rows, total, offset))

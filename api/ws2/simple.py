@@ -1,0 +1,57 @@
+"""Building blocks for the resources whose rows come from ``mirror.queries.entities`` (event, instrument,
+label, place, series, work): fetch / load / browse handlers bound to an entity type, and the area loader."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from api.ws2.common import load_extras
+from api.ws2.params import RELS
+from api.ws2.registry import Browse, Ctx, Entity, Fetch, LoadOne, Page
+from mirror.errors import NotFound
+from mirror.queries import area as area_q
+from mirror.queries import entities as q
+
+BASE_INCS = frozenset({"aliases", "annotation", "tags", "user-tags", "genres", "user-genres"}) | RELS
+RATED_INCS = BASE_INCS | {"ratings", "user-ratings"}
+
+
+async def attach_areas(ctx: Ctx, rows: Sequence[Entity]) -> None:
+    """Replace ``area_id`` by the loaded ``area`` entity (or None)."""
+    ids = sorted({r["area_id"] for r in rows if r.get("area_id") is not None})
+    found = await area_q.areas(ctx.conn, ids) if ids else {}
+    for r in rows:
+        if "area_id" in r:
+            r["area"] = found.get(r["area_id"])
+
+
+async def _complete(ctx: Ctx, entity_type: str, rows: list[Entity]) -> None:
+    await attach_areas(ctx, rows)
+    if entity_type == "work" and rows:
+        attrs = await q.work_attributes(ctx.conn, [r["_id"] for r in rows])
+        for r in rows:
+            r["attributes"] = attrs.get(r["_id"], [])
+    await load_extras(ctx, entity_type, rows)
+
+
+def handlers(entity_type: str) -> tuple[Fetch, LoadOne, Browse]:
+    """``fetch``, ``load`` and ``browse`` for one entity type."""
+
+    async def fetch(ctx: Ctx, ids: Sequence[int]) -> dict[int, Entity]:
+        found = await q.rows(ctx.conn, entity_type, ids)
+        await _complete(ctx, entity_type, list(found.values()))
+        return found
+
+    async def load(ctx: Ctx, row_id: int) -> Entity:
+        found = await q.rows(ctx.conn, entity_type, [row_id])
+        if row_id not in found:
+            raise NotFound(entity_type, str(row_id))
+        await _complete(ctx, entity_type, [found[row_id]])
+        return found[row_id]
+
+    async def browse(ctx: Ctx, key: str, row_id: int, limit: int, offset: int) -> Page:
+        rows, total = await q.browse(ctx.conn, entity_type, key, row_id, limit, offset)
+        await _complete(ctx, entity_type, rows)
+        return Page(rows, total, offset)
+
+    return fetch, load, browse

@@ -1,0 +1,120 @@
+"""Rows of the simpler core entities (event, instrument, label, place, series, work) and their browse queries.
+
+Each entity type has one SELECT of its basic fields (type name and MBID joined in), ordered browse queries by
+linked entity, and ``rows(conn, entity_type, ids)`` / ``browse(conn, entity_type, key, row_id, limit, offset)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from psycopg import sql
+
+from mirror.queries.area import finish
+from mirror.queries.common import Conn, Row
+
+_DATES = (
+    "e.begin_date_year, e.begin_date_month, e.begin_date_day, e.end_date_year, e.end_date_month, "
+    "e.end_date_day, e.ended, "
+)
+_BASE = "e.id AS _id, e.gid::text AS id, e.name, e.comment, t.name AS type, t.gid::text AS type_id, "
+
+SELECTS = {
+    "event": "SELECT " + _BASE + _DATES + "e.time::text AS time, e.cancelled, e.setlist "
+    "FROM musicbrainz.event e LEFT JOIN musicbrainz.event_type t ON t.id = e.type ",
+    "instrument": "SELECT " + _BASE + "e.description "
+    "FROM musicbrainz.instrument e LEFT JOIN musicbrainz.instrument_type t ON t.id = e.type ",
+    "label": "SELECT " + _BASE + _DATES + "e.label_code, e.area AS area_id, "
+    "(SELECT code FROM musicbrainz.iso_3166_1 WHERE area = e.area ORDER BY code LIMIT 1) AS country, "
+    "ARRAY(SELECT ipi FROM musicbrainz.label_ipi WHERE label = e.id ORDER BY ipi) AS ipis, "
+    "ARRAY(SELECT isni FROM musicbrainz.label_isni WHERE label = e.id ORDER BY isni) AS isnis "
+    "FROM musicbrainz.label e LEFT JOIN musicbrainz.label_type t ON t.id = e.type ",
+    "place": "SELECT " + _BASE + _DATES + "e.address, e.area AS area_id, "
+    "e.coordinates[0] AS latitude, e.coordinates[1] AS longitude "
+    "FROM musicbrainz.place e LEFT JOIN musicbrainz.place_type t ON t.id = e.type ",
+    "series": "SELECT " + _BASE + "o.name AS ordering_type, o.gid::text AS ordering_type_id "
+    "FROM musicbrainz.series e LEFT JOIN musicbrainz.series_type t ON t.id = e.type "
+    "LEFT JOIN musicbrainz.series_ordering_type o ON o.id = e.ordering_type ",
+    "work": "SELECT " + _BASE + "ARRAY(SELECT l.iso_code_3 FROM musicbrainz.work_language wl "
+    "JOIN musicbrainz.language l ON l.id = wl.language WHERE wl.work = e.id ORDER BY l.iso_code_3) AS languages, "
+    "ARRAY(SELECT iswc FROM musicbrainz.iswc WHERE work = e.id ORDER BY iswc) AS iswcs "
+    "FROM musicbrainz.work e LEFT JOIN musicbrainz.work_type t ON t.id = e.type ",
+}
+
+# Ids of entities linked to one row (%(id)s), per entity type and browse key.
+LINKED: dict[str, dict[str, str]] = {
+    "event": {
+        "area": "SELECT entity1 FROM musicbrainz.l_area_event WHERE entity0 = %(id)s",
+        "artist": "SELECT entity1 FROM musicbrainz.l_artist_event WHERE entity0 = %(id)s",
+        "event": "SELECT entity1 FROM musicbrainz.l_event_event WHERE entity0 = %(id)s "
+        "UNION SELECT entity0 FROM musicbrainz.l_event_event WHERE entity1 = %(id)s",
+        "place": "SELECT entity0 FROM musicbrainz.l_event_place WHERE entity1 = %(id)s",
+        "series": "SELECT entity0 FROM musicbrainz.l_event_series WHERE entity1 = %(id)s",
+        "collection": "SELECT event FROM musicbrainz.editor_collection_event WHERE collection = %(id)s",
+    },
+    "instrument": {
+        "collection": "SELECT instrument FROM musicbrainz.editor_collection_instrument WHERE collection = %(id)s",
+    },
+    "label": {
+        "area": "SELECT id FROM musicbrainz.label WHERE area = %(id)s",
+        "release": "SELECT label FROM musicbrainz.release_label WHERE release = %(id)s AND label IS NOT NULL",
+        "collection": "SELECT label FROM musicbrainz.editor_collection_label WHERE collection = %(id)s",
+    },
+    "place": {
+        "area": "SELECT id FROM musicbrainz.place WHERE area = %(id)s",
+        "collection": "SELECT place FROM musicbrainz.editor_collection_place WHERE collection = %(id)s",
+    },
+    "series": {
+        "collection": "SELECT series FROM musicbrainz.editor_collection_series WHERE collection = %(id)s",
+    },
+    "work": {
+        "artist": "SELECT entity1 FROM musicbrainz.l_artist_work WHERE entity0 = %(id)s "
+        "UNION SELECT lrw.entity1 FROM musicbrainz.l_recording_work lrw "
+        "JOIN musicbrainz.recording r ON r.id = lrw.entity0 "
+        "JOIN musicbrainz.artist_credit_name acn ON acn.artist_credit = r.artist_credit "
+        "WHERE acn.artist = %(id)s",
+        "collection": "SELECT work FROM musicbrainz.editor_collection_work WHERE collection = %(id)s",
+    },
+}
+
+
+def _finish(row: Row) -> Row:
+    return finish(row) if "begin_date_year" in row else row
+
+
+async def rows(conn: Conn, entity_type: str, ids: Sequence[int]) -> dict[int, Row]:
+    query = sql.SQL(SELECTS[entity_type] + "WHERE e.id = ANY(%s)")
+    cur = await conn.execute(query, (list(ids),))
+    return {row["_id"]: _finish(row) for row in await cur.fetchall()}
+
+
+async def browse(conn: Conn, entity_type: str, key: str, row_id: int, limit: int, offset: int) -> tuple[list[Row], int]:
+    """One page (ordered by name, then id) of ``entity_type`` linked through ``key`` to ``row_id``."""
+    linked = LINKED[entity_type][key]
+    count_q = sql.SQL("SELECT count(*) AS n FROM (" + linked + ") x")
+    cur = await conn.execute(count_q, {"id": row_id})
+    total = await cur.fetchone()
+    page_q = sql.SQL(
+        SELECTS[entity_type] + "WHERE e.id IN (" + linked + ') ORDER BY e.name COLLATE "C", e.id '
+        "LIMIT %(limit)s OFFSET %(offset)s"
+    )
+    cur = await conn.execute(page_q, {"id": row_id, "limit": limit, "offset": offset})
+    return [_finish(row) for row in await cur.fetchall()], int(total["n"]) if total else 0
+
+
+async def work_attributes(conn: Conn, ids: Sequence[int]) -> dict[int, list[Row]]:
+    """Work attributes (``type``, ``type_id``, ``value``, ``value_id``) per work."""
+    cur = await conn.execute(
+        "SELECT wa.work, t.name AS type, t.gid::text AS type_id, "
+        "COALESCE(v.value, wa.work_attribute_text) AS value, v.gid::text AS value_id "
+        "FROM musicbrainz.work_attribute wa "
+        "JOIN musicbrainz.work_attribute_type t ON t.id = wa.work_attribute_type "
+        "LEFT JOIN musicbrainz.work_attribute_type_allowed_value v "
+        "  ON v.id = wa.work_attribute_type_allowed_value "
+        "WHERE wa.work = ANY(%s) ORDER BY wa.work, t.name, value",
+        (list(ids),),
+    )
+    out: dict[int, list[Row]] = {}
+    for row in await cur.fetchall():
+        out.setdefault(row.pop("work"), []).append(row)
+    return out

@@ -1,0 +1,136 @@
+"""Every golden ws/2 case against its dataset: status, body (XML, JSON or text) and MMD schema validity.
+
+Cases for resources not registered yet (the release family until its modules land) are skipped with the
+reason; once ``api/ws2/<module>.py`` defines the resource they run.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from api.ws2.registry import load_registry
+from tests.ws2.conftest import Getter
+from tests.ws2.golden import (
+    SCHEMA_ALLOW,
+    case_resource,
+    json_normalize,
+    load_cases,
+    request_headers,
+    schema_errors,
+    xml_equal,
+)
+
+CASES = load_cases()
+
+# Golden cases of the resources served here that do not pass yet, with the reason. Strict: a fix makes the
+# run fail until the entry is removed.
+SUBLISTS = "artist/label sub-lists (releases, recordings, release-groups, works) not implemented yet"
+TARGETS = "relationship targets of the release family (recording/release fetch) not served yet"
+EVENTS = "event browse by event/series: linked set and relation order differ (not investigated yet)"
+KNOWN_FAILING = {
+    "BrowseEvents/all/003": EVENTS,
+    "BrowseEvents/all/004": EVENTS,
+    "JSON/BrowseEvents/browse events via events/001": EVENTS,
+    "JSON/BrowseEvents/browse events via series/001": EVENTS,
+    "JSON/LookupArtist/artist lookup with releases/001": SUBLISTS,
+    "JSON/LookupArtist/artist lookup with pseudo-releases/001": SUBLISTS,
+    "JSON/LookupArtist/artist lookup with release groups/001": SUBLISTS,
+    "JSON/LookupArtist/artist lookup with works (using l_artist_work)/001": SUBLISTS,
+    "JSON/LookupArtist/artist lookup with works (using l_recording_work)/001": SUBLISTS,
+    "JSON/LookupArtist/artist lookup with artist relations/001": TARGETS,
+    "JSON/LookupLabel/label lookup with releases, inc=media/001": SUBLISTS,
+    "JSON/LookupTagsRatings/artist lookups/003": SUBLISTS,
+    "JSON/LookupURL/basic url lookup/003": TARGETS,
+    "JSON/LookupWork/work lookup with recording relationships/001": TARGETS,
+    "LookupArtist/all/005": SUBLISTS,
+    "LookupArtist/all/006": SUBLISTS,
+    "LookupArtist/all/007": SUBLISTS,
+    "LookupArtist/all/008": SUBLISTS,
+    "LookupArtist/all/009": SUBLISTS,
+    "LookupArtist/all/010": SUBLISTS,
+    "LookupArtist/all/011": SUBLISTS,
+    "LookupArtist/all/014": SUBLISTS,
+    "LookupLabel/all/003": "not investigated yet",
+}
+# Cases of the release family (W2) that fail today; not strict, so W2 fixing them does not break this run.
+RELEASE_FAMILY_FAILING = {
+    "BrowseRelease/all/007",
+    "BrowseReleaseGroup/all/002",
+    "JSON/BrowseRecordings/browse recordings via release/001",
+    "JSON/BrowseReleases/browse releases via recording, with recording rels/001",
+    "JSON/LookupRecording/recording lookup with releases/001",
+    "JSON/LookupRecording/recording lookup with releases, release-groups, and artists/001",
+    "JSON/LookupRecording/recording lookup with work-level relationships/001",
+    "JSON/LookupRelease/release lookup with recordings, no tracks/001",
+    "JSON/LookupRelease/release lookup, relation attributes/001",
+    "JSON/LookupRelease/release lookup, related artists have no tags/genres/001",
+    "JSON/LookupRelease/MBS-7914/001",
+    "JSON/LookupRelease/tags and genres on associated entities/001",
+    "JSON/LookupRelease/MBS-12170/001",
+    "LookupRecording/all/002",
+    "LookupRecording/all/005",
+    "LookupRecording/all/008",
+    "LookupRelationship/all/003",
+    "LookupRelease/MBS-7914/001",
+    "LookupReleaseGroup/all/004",
+}
+REGISTERED = set(load_registry()) | {"tag", "collection", "rating"}
+
+
+def _params() -> list[Any]:
+    params = []
+    for case in CASES:
+        resource = case_resource(case)
+        marks = []
+        if resource not in REGISTERED:
+            marks.append(pytest.mark.skip(reason=f"resource {resource} not implemented yet"))
+        elif case["id"] in KNOWN_FAILING:
+            marks.append(pytest.mark.xfail(reason=KNOWN_FAILING[case["id"]], strict=True))
+        elif case["id"] in RELEASE_FAMILY_FAILING:
+            marks.append(pytest.mark.xfail(reason="release family resource not conformant yet", strict=False))
+        params.append(pytest.param(case, id=case["id"], marks=marks))
+    return params
+
+
+@pytest.mark.db
+@pytest.mark.parametrize("case", _params())
+def test_golden_case_matches_musicbrainz(case: dict[str, Any], ws2_get: Getter) -> None:
+    response = ws2_get(case["dataset"], case["path"], request_headers(case))
+    body = response.content
+    assert response.status_code == case["expected_status"], body.decode(errors="replace")[:2000]
+    text = body.decode()
+    for needle in case.get("content_contains") or []:
+        assert needle in text
+    for needle in case.get("content_lacks") or []:
+        assert needle not in text
+    kind = case.get("expected_body_format")
+    expected = case.get("expected_body")
+    if response.headers["content-type"].startswith("application/xml") and response.status_code == 200:
+        errors = schema_errors(body)
+        if case["id"] not in SCHEMA_ALLOW:
+            assert errors is None, errors
+    if expected is None:
+        return
+    if kind == "xml":
+        assert xml_equal(body, expected), text
+    elif kind == "json":
+        expected_value = expected if not isinstance(expected, str) else json.loads(expected)
+        assert json_normalize(json.loads(text)) == json_normalize(expected_value)
+    else:
+        assert text == expected
+
+
+def test_schema_allow_list_names_exactly_the_golden_bodies_that_do_not_validate() -> None:
+    if not CASES:
+        pytest.skip("golden cases not found (set MBMIRROR_SAMPLES)")
+    invalid = {
+        case["id"]
+        for case in CASES
+        if case.get("expected_body_format") == "xml"
+        and case.get("expected_body")
+        and schema_errors(case["expected_body"].encode()) is not None
+    }
+    assert invalid == set(SCHEMA_ALLOW)
