@@ -278,7 +278,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    console = Console(stderr=True)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    console = Console(stderr=True, soft_wrap=True)
     try:
         settings = Settings()
         code: int = args.func(args, settings, console)
