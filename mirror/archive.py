@@ -93,9 +93,7 @@ def read_metadata(path: Path) -> DumpMetadata:
         archive=path.name,
         timestamp=found.get("TIMESTAMP", "").strip(),
         schema_sequence=_parse_int(found["SCHEMA_SEQUENCE"], path.name, "SCHEMA_SEQUENCE"),
-        replication_sequence=_parse_int(
-            found.get("REPLICATION_SEQUENCE", ""), path.name, "REPLICATION_SEQUENCE"
-        ),
+        replication_sequence=_parse_int(found.get("REPLICATION_SEQUENCE", ""), path.name, "REPLICATION_SEQUENCE"),
         licence=found.get("COPYING", "").strip().splitlines()[0] if found.get("COPYING", "").strip() else "",
     )
 

@@ -15,9 +15,7 @@ from mirror.settings import Settings
 
 def normalize_url(url: str) -> str:
     """Any PostgreSQL URL spelling -> a SQLAlchemy URL with the psycopg 3 driver."""
-    parsed = make_url(
-        url.replace("postgres://", "postgresql://", 1) if url.startswith("postgres://") else url
-    )
+    parsed = make_url(url.replace("postgres://", "postgresql://", 1) if url.startswith("postgres://") else url)
     if parsed.get_backend_name() != "postgresql":
         raise ValueError(f"mbmirror needs PostgreSQL, not {parsed.get_backend_name()!r}")
     return parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)

@@ -36,8 +36,7 @@ class LockHeldError(MirrorError):
 
     def __init__(self, what: str) -> None:
         super().__init__(
-            f"another mbmirror {what} is running against this database (advisory lock held); "
-            "wait for it to finish"
+            f"another mbmirror {what} is running against this database (advisory lock held); wait for it to finish"
         )
         self.what = what
 
@@ -78,8 +77,7 @@ class SchemaMismatch(DumpError):
         else:
             hint = f"download a dump made with schema sequence {expected}"
         super().__init__(
-            f"{source} has SCHEMA_SEQUENCE {found}, but this mbmirror implements schema sequence "
-            f"{expected}; {hint}"
+            f"{source} has SCHEMA_SEQUENCE {found}, but this mbmirror implements schema sequence {expected}; {hint}"
         )
         self.source = source
         self.found = found

@@ -357,9 +357,7 @@ def _log_start(conn: psycopg.Connection[Any], sources: list[Path], archives: lis
     return int(row[0])
 
 
-def _log_end(
-    conn: psycopg.Connection[Any], log_id: int, summary: ImportSummary | None, error: str | None
-) -> None:
+def _log_end(conn: psycopg.Connection[Any], log_id: int, summary: ImportSummary | None, error: str | None) -> None:
     if summary is None:
         conn.execute(
             "UPDATE mbmirror.import_log SET finished = now(), status = 'failed', error = %s WHERE id = %s",

@@ -31,9 +31,7 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
 def current_revision(engine: Engine) -> str | None:
     with engine.connect() as conn:
-        return MigrationContext.configure(
-            conn, opts={"version_table_schema": "public"}
-        ).get_current_revision()
+        return MigrationContext.configure(conn, opts={"version_table_schema": "public"}).get_current_revision()
 
 
 def head_revision() -> str | None:

@@ -27,9 +27,7 @@ def _default_data_dir() -> Path:
 class Settings(BaseSettings):
     """Configuration of mbmirror. Each field is documented in the README's settings table."""
 
-    model_config = SettingsConfigDict(
-        env_prefix="MBMIRROR_", env_file=".env", extra="ignore", secrets_dir=None
-    )
+    model_config = SettingsConfigDict(env_prefix="MBMIRROR_", env_file=".env", extra="ignore", secrets_dir=None)
 
     database_url: str | None = Field(
         default=None,
@@ -44,15 +42,11 @@ class Settings(BaseSettings):
         description="TCP port of the embedded cluster on 127.0.0.1; 0 picks a free port on first start.",
     )
     dump_url: str = Field(default=OFFICIAL_DUMP_URL, description="Base URL of the full-export dumps.")
-    replication_url: str = Field(
-        default=OFFICIAL_REPLICATION_URL, description="Base URL of the replication packets."
-    )
+    replication_url: str = Field(default=OFFICIAL_REPLICATION_URL, description="Base URL of the replication packets.")
     replication_token: SecretStr | None = Field(
         default=None, description="MetaBrainz access token for the replication packets; never logged."
     )
-    statement_timeout_ms: int = Field(
-        default=10_000, description="Statement timeout of API queries, in milliseconds."
-    )
+    statement_timeout_ms: int = Field(default=10_000, description="Statement timeout of API queries, in milliseconds.")
     pool_size: int = Field(default=10, description="Connections in the API's pool (per worker).")
     host: str = Field(default="127.0.0.1", description="Address the API listens on.")
     port: int = Field(default=5000, description="Port the API listens on.")

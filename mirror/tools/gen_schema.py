@@ -201,9 +201,7 @@ def render(schema: dict[str, Any], lists: dict[str, Any]) -> str:
         out.extend(f"        {m!r}," for m in members)
         out.append("    ),")
     out.append("}\n")
-    out.append(
-        "# Dump member name -> table key in ``metadata.tables`` when they differ from the member name."
-    )
+    out.append("# Dump member name -> table key in ``metadata.tables`` when they differ from the member name.")
     out.append('MEMBER_ALIASES: dict[str, str] = {"editor_sanitized": "editor"}\n')
     schemas = sorted({split_name(n)[0] for n in names})
     out.append(f"SCHEMAS: tuple[str, ...] = {tuple(schemas)!r}\n")
@@ -211,9 +209,7 @@ def render(schema: dict[str, Any], lists: dict[str, Any]) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("schema_json", type=Path)
     parser.add_argument("table_lists_json", type=Path)
     parser.add_argument("--out", type=Path, default=Path(__file__).parents[1] / "schema" / "musicbrainz.py")
