@@ -6,6 +6,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterator
+from importlib.util import find_spec
 from pathlib import Path
 
 import psycopg
@@ -85,3 +86,20 @@ def test_missing_server_binaries_give_advice(monkeypatch: pytest.MonkeyPatch) ->
     with pytest.raises(EmbeddedDatabaseError) as failure:
         embedded.find_bindir()
     assert "mbmirror[embedded]" in str(failure.value) and "MBMIRROR_DATABASE_URL" in str(failure.value)
+
+
+def test_the_pgserver_wheel_serves_when_the_machine_has_no_server() -> None:
+    spec = find_spec("pgserver")
+    if spec is None or spec.origin is None:
+        pytest.skip("the pgserver wheel is not installed (pip install 'mbmirror[embedded]')")
+    bindir = Path(spec.origin).parent / "pginstall" / "bin"
+    directory = Path(tempfile.mkdtemp(prefix="mbmirror-test-pgserver-"))
+    os.chmod(directory, 0o755)
+    cluster = Cluster(directory / "pg", bindir=bindir)
+    try:
+        info = cluster.start()
+        assert info.bindir == bindir
+        assert _select_one(info.url) == 1
+    finally:
+        cluster.destroy()
+        shutil.rmtree(directory, ignore_errors=True)
