@@ -120,6 +120,9 @@ async def _attach_releases(ctx: Ctx, recordings: Sequence[Entity]) -> None:
         releases = as_list(found, page.ids)
         for release in releases:
             _only_this_recording(release, e["_id"])
+            group = release.get("release_group")
+            if group is not None:
+                group["releases"] = ([], 0)  # MusicBrainz shows "releases": [] on these nested groups
         e["releases"] = (releases, page.count)
 
 

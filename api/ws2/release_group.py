@@ -48,7 +48,7 @@ def release_group_xml(ctx: Ctx, e: Entity, full: bool = True) -> Element:
             sub(lst, "secondary-type", t.name, {"id": t.gid})
     if e.get("artist_credit") is not None:
         node.append(credit_xml(e["artist_credit"]))
-    if "releases" in e:
+    if "releases" in e and full:
         releases, count = e["releases"]
         lst = container(node, "release-list", {"count": str(count)})
         for release in releases:
