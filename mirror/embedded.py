@@ -41,6 +41,7 @@ DATABASE_NAME = "musicbrainz"
 SUPERUSER = "mbmirror"
 REQUIRED_PROGRAMS = ("initdb", "pg_ctl", "postgres")
 START_TIMEOUT_S = 60
+START_ATTEMPTS = 4
 
 # Server settings for a mirror: bulk loads, index builds, no replication of its own.
 SERVER_SETTINGS: dict[str, str] = {
@@ -172,6 +173,10 @@ def cluster_url(directory: Path, port: int | None = None) -> str:
     password = quote(str(config["password"]), safe="")
     use_port = port if port is not None else int(config["port"])
     return f"postgresql+psycopg://{SUPERUSER}:{password}@127.0.0.1:{use_port}/{DATABASE_NAME}"
+
+
+class ServerGone(EmbeddedDatabaseError):
+    """The server process exited while we were connecting to it."""
 
 
 class Cluster:
@@ -341,41 +346,53 @@ class Cluster:
         """Start the cluster (creating it first if needed) and create the database; reuse a running one."""
         self.init()
         with self._lock():
-            config = _read_config(self.directory)
-            port = int(config["port"])
-            if self.running_pid() is None:
-                self._recover_stale_pid_file()
-                settings = {
-                    **SERVER_SETTINGS,
-                    "port": str(port),
-                    "unix_socket_directories": str(self.directory),
-                }
-                settings.update(extra_settings or {})
-                options = " ".join(f"-c {key}={shlex.quote(value)}" for key, value in settings.items())
-                result = self._run(
-                    [
-                        str(self.bindir / "pg_ctl"),
-                        "-D",
-                        str(self.data),
-                        "-l",
-                        str(self.log_file),
-                        "-o",
-                        options,
-                        "-w",
-                        "-t",
-                        str(START_TIMEOUT_S),
-                        "start",
-                    ],
-                    timeout=START_TIMEOUT_S + 30,
+            port = int(_read_config(self.directory)["port"])
+            for _ in range(START_ATTEMPTS):
+                if self.running_pid() is None:
+                    self._start_server(port, extra_settings)
+                try:
+                    self._ensure_database(port)
+                    return self.info()
+                except ServerGone:
+                    log.warning("PostgreSQL exited while mbmirror was connecting (a crash?); starting it again")
+            raise EmbeddedDatabaseError("PostgreSQL keeps exiting right after it starts:\n" + self._log_tail())
+
+    def _start_server(self, port: int, extra_settings: dict[str, str] | None) -> None:
+        settings = {
+            **SERVER_SETTINGS,
+            "port": str(port),
+            "unix_socket_directories": str(self.directory),
+        }
+        settings.update(extra_settings or {})
+        options = " ".join(f"-c {key}={shlex.quote(value)}" for key, value in settings.items())
+        # After a crash the old server's children may hold shared memory for a moment: retry.
+        for attempt in range(1, START_ATTEMPTS + 1):
+            self._recover_stale_pid_file()
+            result = self._run(
+                [
+                    str(self.bindir / "pg_ctl"),
+                    "-D",
+                    str(self.data),
+                    "-l",
+                    str(self.log_file),
+                    "-o",
+                    options,
+                    "-w",
+                    "-t",
+                    str(START_TIMEOUT_S),
+                    "start",
+                ],
+                timeout=START_TIMEOUT_S + 30,
+            )
+            if result.returncode == 0:
+                break
+            if attempt == START_ATTEMPTS:
+                raise EmbeddedDatabaseError(
+                    f"PostgreSQL did not start (port {port}): {result.stderr.strip()}\n{self._log_tail()}"
                 )
-                if result.returncode != 0:
-                    tail = self._log_tail()
-                    raise EmbeddedDatabaseError(
-                        f"PostgreSQL did not start (port {port}): {result.stderr.strip()}\n{tail}"
-                    )
-                log.info("started PostgreSQL on 127.0.0.1:%d", port)
-            self._ensure_database(port)
-            return self.info()
+            log.warning("PostgreSQL did not start (attempt %d of %d); retrying", attempt, START_ATTEMPTS)
+            time.sleep(attempt)
+        log.info("started PostgreSQL on 127.0.0.1:%d", port)
 
     def _log_tail(self, lines: int = 15) -> str:
         try:
@@ -400,6 +417,8 @@ class Cluster:
                         )
                     return
             except psycopg.OperationalError as exc:
+                if self.running_pid() is None:
+                    raise ServerGone() from exc
                 if time.monotonic() > deadline:
                     raise EmbeddedDatabaseError(f"cannot connect to the embedded cluster: {exc}") from exc
                 time.sleep(0.2)
