@@ -8,14 +8,17 @@ header) becomes an ``ArchiveError`` naming the archive.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
+import queue
 import tarfile
-from collections.abc import Iterator
+import threading
+from collections.abc import Generator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Any, TypeVar
 
 import indexed_bzip2
 
@@ -24,6 +27,7 @@ from mirror.errors import ArchiveError, ChecksumMismatch, InconsistentDump
 METADATA_MEMBERS = ("TIMESTAMP", "COPYING", "README", "REPLICATION_SEQUENCE", "SCHEMA_SEQUENCE")
 TABLE_PREFIX = "mbdump/"
 BLOCK_SIZE = 1 << 20
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -177,3 +181,58 @@ def verify_checksums(archives: list[Path]) -> list[str]:
             checked.append(archive.name)
             break
     return checked
+
+
+def iter_member_blocks(path: Path, block_size: int = BLOCK_SIZE) -> Iterator[tuple[str, bytes]]:
+    """``(member name, block)`` for every table member, in order; an empty member yields one empty block."""
+    for member in iter_table_members(path):
+        first = True
+        while (block := member.handle.read(block_size)) or first:
+            first = False
+            yield member.name, block
+            if not block:
+                break
+
+
+def read_ahead(items: Iterator[T], depth: int) -> Generator[T, None, None]:
+    """Run ``items`` in a background thread, keeping at most ``depth`` items ready.
+
+    The archive is decompressed and walked while the caller sends the previous blocks to PostgreSQL, so both
+    cores stay busy; memory stays bounded by ``depth`` blocks. An exception in the producer is re-raised in
+    the caller; if the caller stops early, the producer stops too.
+    """
+    ready: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for item in items:
+                while not stop.is_set():
+                    try:
+                        ready.put(("item", item), timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            ready.put(("end", None))
+        except BaseException as exc:  # handed to the consumer, which re-raises it
+            ready.put(("error", exc))
+
+    worker = threading.Thread(target=produce, name=f"read-ahead {getattr(items, '__name__', '')}", daemon=True)
+    worker.start()
+    try:
+        while True:
+            kind, value = ready.get()
+            if kind == "item":
+                yield value
+            elif kind == "error":
+                raise value
+            else:
+                return
+    finally:
+        stop.set()
+        while worker.is_alive():
+            with contextlib.suppress(queue.Empty):
+                ready.get(timeout=0.1)
+        worker.join()

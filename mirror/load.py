@@ -18,6 +18,8 @@ starts again. The import holds the writer advisory lock (``mirror.state``) from 
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import logging
 import os
 import threading
@@ -37,10 +39,10 @@ from sqlalchemy.dialects import postgresql
 
 from mirror import migrate
 from mirror.archive import (
-    BLOCK_SIZE,
     DumpMetadata,
     check_consistent,
-    iter_table_members,
+    iter_member_blocks,
+    read_ahead,
     read_metadata,
     verify_checksums,
 )
@@ -57,6 +59,8 @@ DEFAULT_ARCHIVES = (CORE_ARCHIVE, DERIVED_ARCHIVE)
 CC0_ARCHIVES = {CORE_ARCHIVE, "mbdump-cdstubs.tar.bz2"}
 NEW_SUFFIX = "__mbm_new"
 OLD_SUFFIX = "__mbm_old"
+# Decompressed blocks (1 MiB each) kept ready ahead of COPY: overlap without unbounded memory.
+READ_AHEAD_BLOCKS = 16
 _DIALECT = postgresql.dialect()  # type: ignore[no-untyped-call]
 
 
@@ -237,34 +241,37 @@ def _load_archive(
 ) -> None:
     members = ARCHIVES.get(path.name, ())
     progress.archive(path.name, len(members))
-    for member in iter_table_members(path):
-        table = table_for_member(member.name)
-        if table is None:
-            summary.skipped_members.append(f"{path.name}:{member.name}")
-            progress.note(f"{path.name}: skipping unknown member mbdump/{member.name}")
-            continue
-        if table.fullname in created:
-            raise ArchiveError(path.name, f"table {table.fullname} appears twice in this import")
-        position = members.index(member.name) + 1 if member.name in members else 0
-        progress.table(table.fullname, position)
-        rows = 0
-        try:
-            with conn.transaction():
-                conn.execute(_create_table_sql(table))
-                with (
-                    conn.cursor() as cursor,
-                    cursor.copy(sql.SQL("COPY {} FROM STDIN").format(_staging(table))) as copy,
-                ):
-                    while block := member.handle.read(BLOCK_SIZE):
-                        copy.write(block)
-                        count = block.count(b"\n")
-                        rows += count
-                        summary.bytes_loaded += len(block)
-                        progress.advance(count, len(block))
-        except psycopg.errors.DataError as exc:
-            raise ArchiveError(path.name, f"bad data in mbdump/{member.name}: {exc}") from exc
-        created.add(table.fullname)
-        summary.rows[table.fullname] = rows
+    with contextlib.closing(read_ahead(iter_member_blocks(path), READ_AHEAD_BLOCKS)) as blocks:
+        for member, member_blocks in itertools.groupby(blocks, key=lambda item: item[0]):
+            table = table_for_member(member)
+            if table is None:
+                summary.skipped_members.append(f"{path.name}:{member}")
+                progress.note(f"{path.name}: skipping unknown member mbdump/{member}")
+                for _ in member_blocks:
+                    pass
+                continue
+            if table.fullname in created:
+                raise ArchiveError(path.name, f"table {table.fullname} appears twice in this import")
+            position = members.index(member) + 1 if member in members else 0
+            progress.table(table.fullname, position)
+            rows = 0
+            try:
+                with conn.transaction():
+                    conn.execute(_create_table_sql(table))
+                    with (
+                        conn.cursor() as cursor,
+                        cursor.copy(sql.SQL("COPY {} FROM STDIN").format(_staging(table))) as copy,
+                    ):
+                        for _, block in member_blocks:
+                            copy.write(block)
+                            count = block.count(b"\n")
+                            rows += count
+                            summary.bytes_loaded += len(block)
+                            progress.advance(count, len(block))
+            except psycopg.errors.DataError as exc:
+                raise ArchiveError(path.name, f"bad data in mbdump/{member}: {exc}") from exc
+            created.add(table.fullname)
+            summary.rows[table.fullname] = rows
 
 
 def _build_keys(url: str, tables: list[Table], summary: ImportSummary, jobs: int) -> None:
