@@ -54,15 +54,18 @@ async def load_credits(ctx: Ctx, ids: Iterable[int]) -> dict[int, Credit]:
     return credits
 
 
-def credit_xml(credit: Credit, *, aliases: bool = True) -> Element:
-    """``<artist-credit>`` with one ``<name-credit>`` per credited artist."""
+def credit_xml(credit: Credit, *, aliases: bool = True, types: bool = True) -> Element:
+    """``<artist-credit>`` with one ``<name-credit>`` per credited artist; ``types`` False leaves out the
+    artists' type (MusicBrainz does not load it for the credit of a release shown as a relationship target)."""
     node = el("artist-credit")
     for nc in credit:
         artist = nc["artist"]
         name_credit = container(node, "name-credit", {"joinphrase": nc["joinphrase"] or None})
         if nc["name"] != artist["name"]:
             sub(name_credit, "name", nc["name"])
-        a = container(name_credit, "artist", {"id": artist["id"], "type": artist["type"], "type-id": artist["type_id"]})
+        attrs = {"id": artist["id"], "type": artist["type"] if types else None}
+        attrs["type-id"] = artist["type_id"] if types else None
+        a = container(name_credit, "artist", attrs)
         sub(a, "name", artist["name"])
         sub(a, "sort-name", artist["sort_name"])
         sub(a, "disambiguation", artist["comment"])

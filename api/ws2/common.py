@@ -17,9 +17,13 @@ from api.ws2.params import ENTITY_TYPES
 from api.ws2.registry import Ctx, Entity
 from api.ws2.render import Element, container, sub
 from mirror.queries import common as q
+from mirror.queries.artist_credit import artist_countries
 from mirror.queries.relationships import relationships
 
 JsonObj = dict[str, Any]
+
+# The incs of a request that also decorate relationship targets (releases and recordings show their credits).
+TARGET_INCS = frozenset({"artist-credits"})
 
 
 def db_type(name: str) -> str:
@@ -72,12 +76,17 @@ async def load_relations(ctx: Ctx, entity_type: str, entities: Sequence[Entity],
         for rel in rels:
             wanted[rel["target_type"]].add(rel["target"])
     loaded: dict[str, dict[int, Entity]] = {}
-    nested = ctx.with_incs(frozenset())
+    nested = ctx.with_incs(ctx.incs & TARGET_INCS)
     for target_type, target_ids in wanted.items():
         resource = ctx.registry.entity_type(target_type)
         if resource is None or resource.fetch is None:
             continue  # a resource not served (yet): its relationships are left out
         loaded[target_type] = await resource.fetch(nested, sorted(target_ids))
+    if loaded.get("artist"):
+        # A related artist shows the country of its area or of the nearest area containing it.
+        countries = await artist_countries(ctx.conn, loaded["artist"])
+        for artist_id, artist in loaded["artist"].items():
+            artist["country"] = countries.get(artist_id)
     for e in entities:
         rels = []
         for rel in found.get(e["_id"], []):
@@ -217,10 +226,23 @@ def xml_relation(ctx: Ctx, rel: Entity) -> Element:
     if rel["target_type"] != "url":
         resource = ctx.registry.entity_type(rel["target_type"])
         if resource is not None:
-            node.append(resource.to_xml(ctx.with_incs(frozenset()), target, False))
+            target_node = resource.to_xml(ctx.with_incs(frozenset()), target, False)
+            if rel["target_type"] == "artist" and target.get("country"):
+                _insert_after(target_node, "sort-name", "country", target["country"])
+            node.append(target_node)
     sub(node, "source-credit", rel["source_credit"])
     sub(node, "target-credit", rel["target_credit"])
     return node
+
+
+def _insert_after(node: Element, after: str, tag: str, text: str) -> None:
+    """Insert ``<tag>text</tag>`` right after the first ``<after>`` child (at the end when absent)."""
+    from api.ws2.render import el
+
+    child = el(tag)
+    child.text = text
+    names = [c.tag.rsplit("}", 1)[-1] if isinstance(c.tag, str) else "" for c in node]
+    node.insert(names.index(after) + 1 if after in names else len(node), child)
 
 
 # --- JSON -------------------------------------------------------------------------------------------------
@@ -284,7 +306,7 @@ def json_relation(ctx: Ctx, rel: Entity) -> JsonObj:
     credits = {a["name"]: a["credited_as"] for a in rel["attributes"] if a["credited_as"]}
     if credits:
         obj["attribute-credits"] = credits
-    if rel["orderable"]:
+    if rel["orderable"] and rel["link_order"]:
         obj["ordering-key"] = rel["link_order"]
     target = rel["target_entity"]
     if target_type == "url":
@@ -293,4 +315,6 @@ def json_relation(ctx: Ctx, rel: Entity) -> JsonObj:
         resource = ctx.registry.entity_type(target_type)
         if resource is not None:
             obj[target_type] = resource.to_json(ctx.with_incs(frozenset()), target, False)
+            if target_type == "artist":
+                obj[target_type]["country"] = target.get("country")
     return obj

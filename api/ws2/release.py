@@ -105,8 +105,7 @@ def release_xml(ctx: Ctx, e: Entity, full: bool = True) -> Element:
     sub(node, "title", r.name)
     if r.status is not None and not related:
         sub(node, "status", r.status.name, {"id": r.status.gid})
-    if not related:
-        sub(node, "quality", r.quality)
+    sub(node, "quality", r.quality)
     xml_annotation(node, e)
     sub(node, "disambiguation", r.comment)
     if r.packaging is not None:
@@ -116,14 +115,13 @@ def release_xml(ctx: Ctx, e: Entity, full: bool = True) -> Element:
         sub(text, "language", r.language)
         sub(text, "script", r.script)
     if e.get("artist_credit") is not None:
-        node.append(credit_xml(e["artist_credit"]))
+        node.append(credit_xml(e["artist_credit"], types=not related))
     if e.get("aliases"):
         xml_aliases(node, e)
     if e.get("release_group") is not None:
         node.append(release_group_xml(ctx, e["release_group"], False))
     _events_xml(node, r)
-    if not related:
-        sub(node, "barcode", r.barcode, keep_empty=r.barcode is not None)
+    sub(node, "barcode", r.barcode, keep_empty=r.barcode is not None)
     if e.get("_meta"):
         sub(node, "asin", r.asin)
         caa = container(node, "cover-art-archive")

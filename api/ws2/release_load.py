@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from api.ws2.artist_credit import Credit, load_credits
-from api.ws2.common import load_extras, load_relations, rel_incs
+from api.ws2.common import TARGET_INCS, load_extras, load_relations, rel_incs
 from api.ws2.registry import Ctx, Entity
 from mirror.queries.medium import all_tracks, load_media
 from mirror.queries.recording import load_isrcs, load_recordings
@@ -99,7 +99,7 @@ async def release_entities(
             for rec in (e.get("recordings") or {}).values():
                 rec["artist_credit"] = credits.get(rec["_row"].artist_credit, [])
     extra_incs = ctx.incs & (EXTRA_INCS if toplevel else EXTRA_INCS - {"annotation"})
-    await load_extras(ctx.with_incs(extra_incs | rels_of(ctx)), "release", releases)
+    await load_extras(ctx.with_incs(extra_incs | rels_of(ctx) | (ctx.incs & TARGET_INCS)), "release", releases)
     if toplevel and ctx.has("collections"):
         for e in releases:
             e["collections"] = []
@@ -122,7 +122,7 @@ async def release_group_entities(
         for e in groups:
             e["artist_credit"] = found.get(e["_row"].artist_credit, [])
     extra_incs = ctx.incs & (EXTRA_INCS if toplevel else EXTRA_INCS - {"annotation"})
-    await load_extras(ctx.with_incs(extra_incs | rels_of(ctx)), "release_group", groups)
+    await load_extras(ctx.with_incs(extra_incs | rels_of(ctx) | (ctx.incs & TARGET_INCS)), "release_group", groups)
     return entities
 
 
@@ -146,7 +146,7 @@ async def recording_entities(
         for e in recs:
             e["artist_credit"] = found.get(e["_row"].artist_credit, [])
     extra_incs = ctx.incs & (EXTRA_INCS if toplevel else EXTRA_INCS - {"annotation"})
-    await load_extras(ctx.with_incs(extra_incs | rels_of(ctx)), "recording", recs)
+    await load_extras(ctx.with_incs(extra_incs | rels_of(ctx) | (ctx.incs & TARGET_INCS)), "recording", recs)
     if ctx.has("work-level-rels"):
         await _work_level_rels(ctx, recs)
     return entities

@@ -42,13 +42,9 @@ ArtistCredits = dict[int, list[NameCredit]]
 
 # The country of an artist is the ISO code of its area, or of the nearest area containing it ("part of"
 # relationships, followed upwards; MusicBrainz keeps this in a materialised table that is not dumped).
-_CREDITS_SQL = """
-WITH RECURSIVE credited AS (
-    SELECT acn.artist_credit, acn.position, acn.name AS credited_name, acn.join_phrase, a.*
-    FROM musicbrainz.artist_credit_name acn
-    JOIN musicbrainz.artist a ON a.id = acn.artist
-    WHERE acn.artist_credit = ANY(%s)
-), up(start, area, depth) AS (
+# ``_COUNTRY_CTES`` needs a CTE ``credited`` with an ``area`` column ahead of it.
+_COUNTRY_CTES = """
+up(start, area, depth) AS (
     SELECT DISTINCT area, area, 0 FROM credited WHERE area IS NOT NULL
     UNION ALL
     SELECT up.start, l.entity0, up.depth + 1
@@ -61,7 +57,18 @@ WITH RECURSIVE credited AS (
     SELECT DISTINCT ON (up.start) up.start, iso.code
     FROM up JOIN musicbrainz.iso_3166_1 iso ON iso.area = up.area
     ORDER BY up.start, up.depth, iso.code
-)
+)"""
+
+_CREDITS_SQL = (
+    """
+WITH RECURSIVE credited AS (
+    SELECT acn.artist_credit, acn.position, acn.name AS credited_name, acn.join_phrase, a.*
+    FROM musicbrainz.artist_credit_name acn
+    JOIN musicbrainz.artist a ON a.id = acn.artist
+    WHERE acn.artist_credit = ANY(%s)
+),"""
+    + _COUNTRY_CTES
+    + """
 SELECT c.artist_credit, c.credited_name, c.join_phrase,
        c.id, c.gid::text, c.name, c.sort_name, c.comment, at.name, at.gid::text, country.code
 FROM credited c
@@ -69,6 +76,23 @@ LEFT JOIN musicbrainz.artist_type at ON at.id = c.type
 LEFT JOIN country ON country.start = c.area
 ORDER BY c.artist_credit, c.position
 """
+)
+
+_COUNTRIES_SQL = (
+    "WITH RECURSIVE credited AS (SELECT id, area FROM musicbrainz.artist WHERE id = ANY(%s)),"
+    + _COUNTRY_CTES
+    + " SELECT c.id, country.code FROM credited c LEFT JOIN country ON country.start = c.area"
+)
+
+
+async def artist_countries(conn: Conn, ids: Iterable[int]) -> dict[int, str | None]:
+    """The country code of each artist (its area's, or that of the nearest area containing it)."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    async with conn.cursor(row_factory=tuple_row) as cur:
+        await cur.execute(_COUNTRIES_SQL, (wanted,))
+        return {aid: code for aid, code in await cur.fetchall()}
 
 
 async def load_artist_credits(conn: Conn, ids: Iterable[int]) -> ArtistCredits:
