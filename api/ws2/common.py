@@ -95,20 +95,29 @@ async def load_relations(ctx: Ctx, entity_type: str, entities: Sequence[Entity],
                 continue
             rel["target_entity"] = target
             rels.append(rel)
-        rels.sort(key=_relation_sort_key)
+        source_name = _sort_name(e)
+        rels.sort(key=lambda rel: _relation_sort_key(source_name, rel))
         e["relations"] = rels
 
 
-def _relation_sort_key(rel: Entity) -> tuple[Any, ...]:
+def _sort_name(e: Entity) -> str:
+    return str(e.get("name") or e.get("title") or e.get("resource") or "")
+
+
+def _relation_sort_key(source_name: str, rel: Entity) -> tuple[Any, ...]:
+    """Type, order, dates, then the names of both ends in link-table order (``entity0`` first): for a
+    relationship between two entities of the same type a backward one compares by its target first, a forward
+    one by its source, as MusicBrainz orders them."""
     target = rel["target_entity"]
-    name = target.get("name") or target.get("title") or target.get("resource") or ""
+    target_name = _sort_name(target)
+    ends = (source_name, target_name) if rel["direction"] == "forward" else (target_name, source_name)
     return (
         rel["target_type"],
         rel["type"],
         rel["link_order"] or 0,
         rel["begin"] or "",
         rel["end"] or "",
-        name,
+        *ends,
         target.get("id", ""),
     )
 

@@ -1,9 +1,11 @@
-"""The ``label`` resource."""
+"""The ``label`` resource; a lookup with ``releases`` lists at most 25 of the label's releases (``type`` and
+``status`` filter them, ``media``/``discids`` add their media), as the artist sub-lists do."""
 
 from __future__ import annotations
 
 from api.ws2 import common as c
 from api.ws2.area import json_area, xml_area
+from api.ws2.artist import json_sublists, release_sublist, xml_sublists
 from api.ws2.registry import Ctx, Entity, Resource
 from api.ws2.render import Element, container, el, sub
 from api.ws2.simple import RATED_INCS, handlers
@@ -13,8 +15,6 @@ def to_xml(ctx: Ctx, e: Entity, full: bool) -> Element:
     node = el("label", {"id": e["id"], "type": e["type"], "type-id": e["type_id"]})
     sub(node, "name", e["name"])
     sub(node, "sort-name", e["name"])
-    c.xml_annotation(node, e)
-    sub(node, "disambiguation", e["comment"])
     if full:
         sub(node, "label-code", e["label_code"])
         if e["ipis"]:
@@ -26,13 +26,15 @@ def to_xml(ctx: Ctx, e: Entity, full: bool) -> Element:
             lst = container(node, "isni-list")
             for isni in e["isnis"]:
                 sub(lst, "isni", isni)
+    c.xml_annotation(node, e)
+    sub(node, "disambiguation", e["comment"])
+    if full:
         sub(node, "country", e["country"])
         if e.get("area"):
             node.append(xml_area("area", e["area"]))
         c.xml_life_span(node, e)
     c.xml_aliases(node, e)
-    if "releases" in e:
-        node.append(e["releases"])
+    xml_sublists(ctx, node, e)
     c.xml_relations(ctx, node, e)
     c.xml_tags_genres_rating(node, e)
     return node
@@ -58,10 +60,20 @@ def to_json(ctx: Ctx, e: Entity, full: bool) -> c.JsonObj:
                 "isnis": list(e["isnis"]),
             }
         )
+    json_sublists(ctx, obj, e)
     return c.json_extras(ctx, obj, e)
 
 
-_fetch, _load, _browse = handlers("label")
+_fetch, _load_label, _browse = handlers("label")
+
+
+async def _load(ctx: Ctx, row_id: int) -> Entity:
+    label = await _load_label(ctx, row_id)
+    if ctx.has("releases"):
+        label["releases"] = await release_sublist(ctx, "label", row_id)
+    return label
+
+
 RESOURCE = Resource(
     name="label",
     plural="labels",

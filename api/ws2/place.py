@@ -44,9 +44,11 @@ def to_json(ctx: Ctx, e: Entity, full: bool) -> c.JsonObj:
         "type-id": e["type_id"],
         "address": e["address"] or "",
         "coordinates": coords,
-        "area": json_area(e["area"]) if e.get("area") else None,
-        "life-span": c.json_life_span(e),
+        # A nested place (a relationship target) shows its area's type and no life-span, as MusicBrainz's.
+        "area": json_area(e["area"], full=not full) if e.get("area") else None,
     }
+    if full:
+        obj["life-span"] = c.json_life_span(e)
     return c.json_extras(ctx, obj, e)
 
 

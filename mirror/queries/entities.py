@@ -20,7 +20,7 @@ _DATES = (
 _BASE = "e.id AS _id, e.gid::text AS id, e.name, e.comment, t.name AS type, t.gid::text AS type_id, "
 
 SELECTS = {
-    "event": "SELECT " + _BASE + _DATES + "e.time::text AS time, e.cancelled, e.setlist "
+    "event": "SELECT " + _BASE + _DATES + "to_char(e.time, 'HH24:MI') AS time, e.cancelled, e.setlist "
     "FROM musicbrainz.event e LEFT JOIN musicbrainz.event_type t ON t.id = e.type ",
     "instrument": "SELECT " + _BASE + "e.description "
     "FROM musicbrainz.instrument e LEFT JOIN musicbrainz.instrument_type t ON t.id = e.type ",
@@ -46,8 +46,14 @@ LINKED: dict[str, dict[str, str]] = {
     "event": {
         "area": "SELECT entity1 FROM musicbrainz.l_area_event WHERE entity0 = %(id)s",
         "artist": "SELECT entity1 FROM musicbrainz.l_artist_event WHERE entity0 = %(id)s",
-        "event": "SELECT entity1 FROM musicbrainz.l_event_event WHERE entity0 = %(id)s "
-        "UNION SELECT entity0 FROM musicbrainz.l_event_event WHERE entity1 = %(id)s",
+        # Recursive (MBS-13963): every event reachable through event-event relationships in either direction,
+        # which includes the browsed event itself as soon as it has one.
+        "event": "WITH RECURSIVE linked(id) AS ("
+        "SELECT entity1 FROM musicbrainz.l_event_event WHERE entity0 = %(id)s "
+        "UNION SELECT entity0 FROM musicbrainz.l_event_event WHERE entity1 = %(id)s "
+        "UNION SELECT CASE WHEN l.entity0 = linked.id THEN l.entity1 ELSE l.entity0 END "
+        "FROM musicbrainz.l_event_event l JOIN linked ON linked.id IN (l.entity0, l.entity1)"
+        ") SELECT id FROM linked",
         "place": "SELECT entity0 FROM musicbrainz.l_event_place WHERE entity1 = %(id)s",
         "series": "SELECT entity0 FROM musicbrainz.l_event_series WHERE entity1 = %(id)s",
         "collection": "SELECT event FROM musicbrainz.editor_collection_event WHERE collection = %(id)s",
@@ -78,6 +84,11 @@ LINKED: dict[str, dict[str, str]] = {
 }
 
 
+# Browse order: by name, then id; works compare names case-insensitively first, as MusicBrainz lists them.
+ORDER = {"work": 'lower(e.name) COLLATE "C", e.name COLLATE "C", e.id'}
+DEFAULT_ORDER = 'e.name COLLATE "C", e.id'
+
+
 def _finish(row: Row) -> Row:
     return finish(row) if "begin_date_year" in row else row
 
@@ -89,14 +100,18 @@ async def rows(conn: Conn, entity_type: str, ids: Sequence[int]) -> dict[int, Ro
 
 
 async def browse(conn: Conn, entity_type: str, key: str, row_id: int, limit: int, offset: int) -> tuple[list[Row], int]:
-    """One page (ordered by name, then id) of ``entity_type`` linked through ``key`` to ``row_id``."""
+    """One page (ordered by name, then id: ``ORDER``) of ``entity_type`` linked through ``key`` to ``row_id``."""
     linked = LINKED[entity_type][key]
     count_q = sql.SQL("SELECT count(*) AS n FROM (" + linked + ") x")
     cur = await conn.execute(count_q, {"id": row_id})
     total = await cur.fetchone()
     page_q = sql.SQL(
-        SELECTS[entity_type] + "WHERE e.id IN (" + linked + ') ORDER BY e.name COLLATE "C", e.id '
-        "LIMIT %(limit)s OFFSET %(offset)s"
+        SELECTS[entity_type]
+        + "WHERE e.id IN ("
+        + linked
+        + ") ORDER BY "
+        + ORDER.get(entity_type, DEFAULT_ORDER)
+        + " LIMIT %(limit)s OFFSET %(offset)s"
     )
     cur = await conn.execute(page_q, {"id": row_id, "limit": limit, "offset": offset})
     return [_finish(row) for row in await cur.fetchall()], int(total["n"]) if total else 0
