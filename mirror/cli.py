@@ -7,8 +7,10 @@
     mbmirror sample OUT_DIR       write a synthetic dump in the published format
     mbmirror status               what the database holds
     mbmirror serve                run the API
+    mbmirror sync [--follow]      apply replication packets
 
-Exit codes: 0 success, 1 a clear error (message on stderr), 2 bad usage, 130 interrupted.
+Exit codes: 0 success, 1 a clear error (message on stderr), 2 bad usage, 3 a schema change needs
+`mbmirror init` (sync) or no cluster (db status), 130 interrupted.
 """
 
 from __future__ import annotations
@@ -182,6 +184,33 @@ def cmd_status(args: argparse.Namespace, settings: Settings, console: Console) -
     return 0
 
 
+def cmd_sync(args: argparse.Namespace, settings: Settings, console: Console) -> int:
+    """Apply replication packets; exit code 3 when a schema change needs `mbmirror init` first."""
+    from mirror.db import database_url
+    from mirror.sync import sync
+    from mirror.sync_errors import SyncError
+
+    url = database_url(settings)
+    if args.source is None and settings.replication_token is None:
+        console.print("replication packets are licensed CC BY-NC-SA 3.0; the official feed needs a token")
+
+    def progress(sequence: int, done: int, total: int) -> None:
+        if done == total:
+            console.print(f"packet {sequence}: {total:,} changes applied")
+
+    try:
+        result = sync(settings, url, args.source, follow=args.follow, on_progress=progress)
+    except SyncError as exc:
+        console.print(f"[red]error:[/red] {exc}", highlight=False)
+        return exc.exit_code
+    state = "up to date" if result.up_to_date else "stopped"
+    console.print(
+        f"{len(result.applied)} packet(s), {result.changes:,} changes ({result.rows_skipped:,} rows skipped) in "
+        f"{result.seconds:.1f}s; replication sequence {result.sequence}; {state}"
+    )
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace, settings: Settings, console: Console) -> int:
     import uvicorn
 
@@ -261,6 +290,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     status = sub.add_parser("status", help="show what the database holds")
     status.set_defaults(func=cmd_status)
+
+    sync_cmd = sub.add_parser("sync", help="apply replication packets until up to date")
+    sync_cmd.add_argument(
+        "--source",
+        default=None,
+        help="a base URL or a directory of replication-<N>-v2.tar.bz2 files "
+        "(default: the official feed at MBMIRROR_REPLICATION_URL with MBMIRROR_REPLICATION_TOKEN)",
+    )
+    sync_cmd.add_argument("--follow", action="store_true", help="keep running: poll hourly, stop on SIGTERM")
+    sync_cmd.set_defaults(func=cmd_sync)
 
     serve = sub.add_parser("serve", help="run the API")
     serve.add_argument("--host", default=None)

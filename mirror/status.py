@@ -57,5 +57,17 @@ def database_status(url: str) -> dict[str, Any]:
             status["last import"] = f"{last[0]}, started {last[1]}, finished {last[2]}, {last[3] or 0:,} rows" + (
                 f", error: {last[4]}" if last[4] else ""
             )
+        from mirror.sync import sync_status
+
+        sync = sync_status(conn)
+        status["sync"] = sync.status
+        if sync.last_packet_timestamp:
+            status["last packet"] = f"{sync.last_sequence} of {sync.last_packet_timestamp}"
+        if sync.last_error:
+            status["last sync error"] = f"{sync.last_error} (at {sync.last_error_at})"
+        if sync.schema_change_pending:
+            status["schema change pending"] = (
+                f"packet of schema sequence {sync.schema_change_pending}: upgrade mbmirror and run `mbmirror init`"
+            )
         status["entities"] = entity_counts(conn)
         return status

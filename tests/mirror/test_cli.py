@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
+import psycopg.rows
 import pytest
 
 from mirror.db import libpq_url
@@ -123,3 +124,30 @@ def test_a_killed_import_leaves_the_serving_copy_intact_and_the_next_run_succeed
             assert leftovers == []
     finally:
         pg_server.drop_database(url)
+
+
+def test_sync_applies_packets_from_a_directory_and_stops_at_a_schema_change(
+    empty_db: str, sample: SampleSummary, tmp_path: Path
+) -> None:
+    from mirror.tools.packets import update, write_packet
+
+    import_dump(empty_db, [sample.out_dir])
+    with psycopg.connect(libpq_url(empty_db)) as conn:
+        cursor = conn.cursor(row_factory=psycopg.rows.dict_row)
+        artist = cursor.execute("SELECT * FROM musicbrainz.artist ORDER BY id LIMIT 1").fetchone()
+    assert artist is not None
+    packets = tmp_path / "packets"
+    write_packet(packets, 1001, [update("musicbrainz.artist", artist, {"name": "Renamed by packet"}, xid=5)])
+    env = {"MBMIRROR_DATABASE_URL": empty_db}
+    result = mbmirror("sync", "--source", str(packets), env=env)
+    assert result.returncode == 0, result.stderr
+    assert "replication sequence 1001" in result.stderr
+    with psycopg.connect(libpq_url(empty_db)) as conn:
+        name = conn.execute("SELECT name FROM musicbrainz.artist WHERE id = %s", (artist["id"],)).fetchone()
+        assert name == ("Renamed by packet",)
+    write_packet(packets, 1002, [], schema_sequence=32)
+    stopped = mbmirror("sync", "--source", str(packets), env=env)
+    assert stopped.returncode == 3, stopped.stderr
+    assert "32" in stopped.stderr
+    status = mbmirror("status", env=env)
+    assert "replication sequence: 1001" in status.stderr and "schema change pending" in status.stderr
