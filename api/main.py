@@ -12,7 +12,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
 from psycopg import AsyncConnection
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
@@ -22,7 +22,7 @@ from api.ws2.registry import Registry, load_registry
 from api.ws2.routes import router as ws2_router
 from mirror.db import database_url as resolve_database_url
 from mirror.db import libpq_url
-from mirror.queries.status import ping, status
+from mirror.queries.status import ping, prometheus_text, status
 from mirror.settings import Settings
 
 
@@ -48,7 +48,7 @@ def create_app(settings: Settings, database_url: str, registry: Registry | None 
         finally:
             await pool.close()
 
-    app = FastAPI(title="mbmirror", lifespan=lifespan, redirect_slashes=False, docs_url=None, redoc_url=None)
+    app = FastAPI(title="mbmirror", lifespan=lifespan, redirect_slashes=False, docs_url="/docs", redoc_url=None)
     app.state.settings = settings
     app.state.ws2_registry = registry if registry is not None else load_registry()
     install_handlers(app)
@@ -66,6 +66,12 @@ def create_app(settings: Settings, database_url: str, registry: Registry | None 
             body = await status(conn)
         body["resources"] = sorted(request.app.state.ws2_registry)
         return JSONResponse(body)
+
+    @app.get("/metrics")
+    async def metrics(request: Request) -> PlainTextResponse:
+        async with request.app.state.pool.connection() as conn:
+            body = await status(conn)
+        return PlainTextResponse(prometheus_text(body), media_type="text/plain; version=0.0.4")
 
     return app
 
