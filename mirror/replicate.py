@@ -17,13 +17,15 @@ the packet's own ``UPDATE musicbrainz.replication_control`` row, and is checked 
   per-xid commit needs a staging table whose rows are deleted in each xid's transaction; that is equally
   correct, but costs one commit (one WAL flush) per xid and exposes readers to states between packets whose
   ``replication_control`` does not describe them.
-- *Fast.* Inside one transaction the order of changes is only observable per table: the mirror has no foreign
-  keys and no triggers on replicated tables, so changes to different tables commute. Each table's changes keep
-  their exact order and are cut into runs of the same operation and column set (an update run is also cut when
-  a key repeats, so one row is never updated twice by one statement); every run becomes one set-based
-  statement that takes the rows as a JSON array and lets PostgreSQL convert values with the table's own row
-  type (``json_populate_recordset``). A packet costs a few statements per table instead of a round trip per
-  change.
+- *Fast.* Inside one transaction the order of changes is only observable per row: the mirror has no foreign
+  keys and no triggers on replicated tables, so changes to different tables commute, and so do changes of one
+  table that touch different rows and different values of its unique indexes. Each table's changes are placed
+  in dependency layers (a change goes one layer after the last earlier change sharing a primary key or unique
+  value with it); a layer's deletes, updates and inserts become one set-based statement each, taking the rows
+  as a JSON array and letting PostgreSQL convert values with the table's own row type
+  (``json_populate_recordset``). A packet costs a few statements per table instead of a round trip per
+  change; a table with a unique index on an expression keeps its exact order (a new statement whenever the
+  operation changes).
 - *Redo is cheap.* Packets are hourly and small (thousands of changes, under a second to apply); a packet that
   fails deterministically fails the same way under per-xid commits.
 
@@ -42,7 +44,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from mirror.packet import Packet, PendingChange, split_table_name
+from mirror.packet import Packet, PendingChange, Row, split_table_name
 from mirror.schema.musicbrainz import SCHEMA_SEQUENCE, SCHEMAS
 from mirror.sync_errors import (
     ApplyError,
@@ -90,6 +92,8 @@ class TableInfo:
     name: str
     columns: tuple[str, ...]
     primary_key: tuple[str, ...]
+    unique: tuple[tuple[str, ...], ...] = ()  # column lists of the other unique indexes
+    opaque_unique: bool = False  # a unique index on an expression: keep the table's exact order
 
     @property
     def column_set(self) -> frozenset[str]:
@@ -121,14 +125,13 @@ class ApplyResult:
 
 @dataclass
 class _Run:
-    """Consecutive changes of one table, one operation and one column set: one statement."""
+    """Changes of one table, one dependency layer and one operation: one statement."""
 
     table: TableInfo
     op: str
-    columns: tuple[str, ...]  # inserted columns, updated columns, or key columns for deletes
+    columns: tuple[str, ...]  # inserted columns, updated columns (union), or key columns for deletes
     key: tuple[str, ...]
     items: list[str] = field(default_factory=list)
-    keys_seen: set[tuple[Any, ...]] = field(default_factory=set)
 
 
 def load_catalog(conn: psycopg.Connection[Any], schemas: Sequence[str] = SCHEMAS) -> dict[tuple[str, str], TableInfo]:
@@ -150,7 +153,34 @@ def load_catalog(conn: psycopg.Connection[Any], schemas: Sequence[str] = SCHEMAS
         """,
         (list(schemas),),
     ).fetchall()
-    return {(s, t): TableInfo(s, t, tuple(cols), tuple(pk)) for s, t, cols, pk in rows}
+    unique: dict[tuple[str, str], list[tuple[str, ...] | None]] = defaultdict(list)
+    for schema, table, columns in conn.execute(
+        """
+        SELECT n.nspname, c.relname,
+               (SELECT array_agg(a.attname::text ORDER BY k.ord)
+                  FROM unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord)
+                  JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum)
+          FROM pg_index i
+          JOIN pg_class c ON c.oid = i.indrelid
+          JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE i.indisunique AND NOT i.indisprimary AND n.nspname = ANY(%s)
+           AND i.indexprs IS NULL
+        UNION ALL
+        SELECT n.nspname, c.relname, NULL
+          FROM pg_index i
+          JOIN pg_class c ON c.oid = i.indrelid
+          JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE i.indisunique AND n.nspname = ANY(%s) AND i.indexprs IS NOT NULL
+        """,
+        (list(schemas), list(schemas)),
+    ):
+        unique[schema, table].append(tuple(columns) if columns is not None else None)
+    catalog: dict[tuple[str, str], TableInfo] = {}
+    for schema, table, columns, pk in rows:
+        indexes = unique.get((schema, table), [])
+        plain = tuple(index for index in indexes if index is not None)
+        catalog[schema, table] = TableInfo(schema, table, tuple(columns), tuple(pk), plain, None in indexes)
+    return catalog
 
 
 def apply_order(changes: Iterable[PendingChange]) -> list[PendingChange]:
@@ -188,16 +218,24 @@ def entity_refs(table: TableInfo) -> tuple[tuple[str, str], ...]:
 
 
 class _Plan:
-    """The packet cut into per-table runs, plus the entities it touches."""
+    """The packet as per-table dependency layers, plus the entities it touches.
+
+    A change's layer is one more than the last layer of any earlier change of the same table that touched the
+    same primary key or the same value of a unique index (old or new row). Changes in one layer touch disjoint
+    rows and disjoint unique values, so they commute; each layer's deletes, updates and inserts become one
+    statement each, and the layers run in order, which keeps every row's history in packet order.
+    """
 
     def __init__(self, packet: Packet, catalog: dict[tuple[str, str], TableInfo]) -> None:
         self.packet = packet
         self.catalog = catalog
         self.result = ApplyResult(packet.sequence, changes=len(packet.changes))
-        self.runs: dict[tuple[str, str], list[_Run]] = {}
+        self.runs: dict[tuple[str, str], dict[tuple[int, str], _Run]] = {}
         self.gids: dict[str, set[str]] = defaultdict(set)
         self.ids: dict[str, set[int]] = defaultdict(set)
         self._keys: dict[str, tuple[str, ...]] = {}
+        self._last_layer: dict[tuple[Any, ...], int] = {}
+        self._table_layer: dict[tuple[str, str], tuple[int, str, tuple[str, ...]]] = {}
         for change in apply_order(packet.changes):
             self._add(change)
 
@@ -211,6 +249,22 @@ class _Plan:
             self._keys[change.table] = key
         return key
 
+    def _layer(self, table: TableInfo, key: tuple[str, ...], op: str, columns: tuple[str, ...], rows: list[Row]) -> int:
+        name = (table.schema, table.name)
+        if table.opaque_unique:  # exact order: a new layer whenever the operation or columns change
+            layer, last_op, last_columns = self._table_layer.get(name, (0, op, columns))
+            if (last_op, last_columns) != (op, columns):
+                layer += 1
+            self._table_layer[name] = (layer, op, columns)
+            return layer
+        touched = [(name, -1, *(row.get(c) for c in key)) for row in rows]
+        for number, index in enumerate(table.unique):
+            touched.extend((name, number, *(row.get(c) for c in index)) for row in rows)
+        layer = 1 + max((self._last_layer.get(t, -1) for t in touched), default=-1)
+        for t in touched:
+            self._last_layer[t] = layer
+        return layer
+
     def _add(self, change: PendingChange) -> None:
         table = self.catalog.get(split_table_name(change.table))
         if table is None:
@@ -221,33 +275,28 @@ class _Plan:
         extra = (old.keys() | new.keys()) - table.column_set
         if extra:
             self.result.skipped_columns.setdefault(change.table, set()).update(extra)
-        row_keys: tuple[tuple[Any, ...], ...] = ()
         if change.op == "i":
             columns = tuple(column for column in table.columns if column in new)
-            item = change.new_json or ""
+            item, rows = change.new_json or "", [new]
         elif change.op == "d":
-            columns, item = key, change.old_json or ""
+            columns, item, rows = key, change.old_json or "", [old]
         else:
             missing = object()
             columns = tuple(c for c in table.columns if c in new and old.get(c, missing) != new[c])
             if not columns:
                 self.result.unchanged_updates += 1
                 return
-            item = f'{{"o":{change.old_json},"n":{change.new_json}}}'
-            row_keys = (tuple(old.get(c) for c in key), tuple(new.get(c) for c in key))
-        runs = self.runs.setdefault((table.schema, table.name), [])
-        run = runs[-1] if runs else None
-        if (
-            run is None
-            or run.op != change.op
-            or run.columns != columns
-            or len(run.items) >= BATCH_SIZE
-            or any(k in run.keys_seen for k in row_keys)
-        ):
-            run = _Run(table, change.op, columns, key)
-            runs.append(run)
+            names = ",".join(f'"{c}"' for c in columns)
+            item, rows = f'{{"o":{change.old_json},"n":{change.new_json},"c":[{names}]}}', [old, new]
+        layer = self._layer(table, key, change.op, columns if change.op != "u" else (), rows)
+        runs = self.runs.setdefault((table.schema, table.name), {})
+        group = (layer, change.op if change.op != "i" else f"i{columns}")
+        run = runs.get(group)
+        if run is None:
+            run = runs[group] = _Run(table, change.op, columns, key)
+        elif change.op == "u":
+            run.columns = (*run.columns, *(c for c in columns if c not in run.columns))
         run.items.append(item)
-        run.keys_seen.update(row_keys)
         self.result.applied += 1
         for entity, column in entity_refs(table):
             for row in (old, new):
@@ -258,6 +307,14 @@ class _Plan:
                     self.gids[entity].add(str(value))
                 else:
                     self.ids[entity].add(int(value))
+
+    def ordered_runs(self) -> list[_Run]:
+        """Per table, layer by layer: deletes, then updates, then inserts."""
+        rank = {"d": 0, "u": 1, "i": 2}
+        out: list[_Run] = []
+        for runs in self.runs.values():
+            out.extend(run for _, run in sorted(runs.items(), key=lambda item: (item[0][0], rank[item[1].op])))
+        return out
 
 
 def _match(key: Sequence[str], left: str, right: sql.Composable) -> sql.Composable:
@@ -280,11 +337,15 @@ def run_statement(run: _Run, ignore_conflicts: bool = False) -> sql.Composed:
             t=table, m=_match(run.key, "t", sql.Identifier("k"))
         )
     assignments = sql.SQL(", ").join(
-        sql.SQL("{c} = (s.n).{c}").format(c=sql.Identifier(column)) for column in run.columns
+        sql.SQL("{c} = CASE WHEN {name} = ANY(s.c) THEN (s.n).{c} ELSE t.{c} END").format(
+            c=sql.Identifier(column), name=sql.Literal(column)
+        )
+        for column in run.columns
     )
     return sql.SQL(
         "WITH s AS MATERIALIZED (SELECT json_populate_record(NULL::{t}, e->'o') AS o, "
-        "json_populate_record(NULL::{t}, e->'n') AS n FROM json_array_elements(%s::json) AS e) "
+        "json_populate_record(NULL::{t}, e->'n') AS n, "
+        "ARRAY(SELECT json_array_elements_text(e->'c')) AS c FROM json_array_elements(%s::json) AS e) "
         "UPDATE {t} AS t SET {a} FROM s WHERE {m}"
     ).format(t=table, a=assignments, m=_match(run.key, "t", sql.SQL("(s.o)")))
 
@@ -360,17 +421,18 @@ def apply_packet(
         result = plan.result
         done = 0
         with conn.cursor() as cur:
-            for runs in plan.runs.values():
-                for run in runs:
-                    statement = run_statement(run, ignore_conflicts)
+            for run in plan.ordered_runs():
+                statement = run_statement(run, ignore_conflicts)
+                for start in range(0, len(run.items), BATCH_SIZE):
+                    chunk = run.items[start : start + BATCH_SIZE]
                     try:
-                        cur.execute(statement, ("[" + ",".join(run.items) + "]",))
+                        cur.execute(statement, ("[" + ",".join(chunk) + "]",))
                     except psycopg.Error as exc:
                         name = f"{run.table.schema}.{run.table.name}"
                         detail = exc.diag.message_primary or str(exc)
                         raise ApplyError(packet.sequence, name, OPERATIONS[run.op], detail) from exc
                     result.statements += 1
-                    done += len(run.items)
+                    done += len(chunk)
                     if on_progress is not None:
                         on_progress(done, result.changes)
         result.entities_changed = _record_entities(conn, plan)

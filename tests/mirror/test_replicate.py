@@ -423,3 +423,17 @@ def test_packet_applies_to_an_imported_dump_with_real_values(pg_server: Any, sam
             assert table_rows(conn, "musicbrainz.artist")[artist_key]["name"] == 'Ünïcode \\ "new"\tname'
     finally:
         pg_server.drop_database(url)
+
+
+def test_rows_sharing_a_unique_value_keep_their_order(db: psycopg.Connection[Any]) -> None:
+    seed(db, 10, {})
+    first = synthetic_row("musicbrainz.artist", 1)
+    second = {**first, "id": 2}  # same gid (unique index artist_idx_gid)
+    changes = [
+        insert("musicbrainz.artist", first, xid=5),
+        delete("musicbrainz.artist", first, xid=6),
+        insert("musicbrainz.artist", second, xid=7),
+    ]
+    result = apply_packet(db, packet(11, changes))
+    assert list(table_rows(db, "musicbrainz.artist")) == [(2,)]
+    assert result.statements >= 3
