@@ -8,9 +8,10 @@ from sqlalchemy import Connection
 from mirror.db import database_url, make_engine
 from mirror.schema.musicbrainz import metadata
 from mirror.schema.own import own_metadata
+from mirror.schema.sync_tables import sync_metadata
 from mirror.settings import Settings
 
-target_metadata = [metadata, own_metadata]
+target_metadata = [metadata, own_metadata, sync_metadata]
 
 
 def _run(connection: Connection) -> None:
