@@ -18,7 +18,8 @@ from api.ws2.registry import Ctx, Entity
 from api.ws2.render import Element, container, sub
 from mirror.queries import common as q
 from mirror.queries.artist_credit import artist_countries
-from mirror.queries.relationships import relationships
+from mirror.queries.pipeline import Statement, fetch_many
+from mirror.queries.relationships import parse_relationships, relationships, relationships_query
 
 JsonObj = dict[str, Any]
 
@@ -37,40 +38,67 @@ def rel_incs(ctx: Ctx) -> list[str]:
 
 
 async def load_extras(ctx: Ctx, entity_type: str, entities: Sequence[Entity]) -> None:
-    """Attach aliases, annotation, tags, genres, rating and relations as ``ctx.incs`` asks."""
+    """Attach aliases, annotation, tags, genres, rating and relations as ``ctx.incs`` asks.
+
+    The queries depend only on the entities' ids, so they are sent together (one round trip); the targets of
+    the relationships follow.
+    """
     if not entities:
         return
     ids = [e["_id"] for e in entities]
-    conn = ctx.conn
+    statements: list[Statement] = []
+    parsers: list[str] = []
     if ctx.has("aliases") and entity_type in q.ALIASED:
-        found = await q.aliases(conn, entity_type, ids)
-        for e in entities:
-            e["aliases"] = found.get(e["_id"], [])
+        statements.append((q.aliases_query(entity_type), (ids,)))
+        parsers.append("aliases")
     if ctx.has("annotation") and entity_type in q.ANNOTATED:
-        texts = await q.annotation_texts(conn, entity_type, ids)
-        for e in entities:
-            if e["_id"] in texts:
-                e["annotation"] = texts[e["_id"]]
+        statements.append((q.annotation_query(entity_type), (ids,)))
+        parsers.append("annotation")
     if ctx.has("tags", "genres") and entity_type in q.TAGGED:
-        found = await q.tags(conn, entity_type, ids)
-        for e in entities:
-            rows = found.get(e["_id"], [])
-            if ctx.has("tags"):
-                e["tags"] = rows
-            if ctx.has("genres"):
-                e["genres"] = [r for r in rows if r["genre_id"] is not None]
+        statements.append((q.tags_query(entity_type), (ids,)))
+        parsers.append("tags")
     if ctx.has("ratings") and entity_type in q.RATED:
-        found_ratings = await q.ratings(conn, entity_type, ids)
-        for e in entities:
-            e["rating"] = found_ratings.get(e["_id"], (None, 0))
+        statements.append((q.ratings_query(entity_type), (ids,)))
+        parsers.append("ratings")
     targets = rel_incs(ctx)
     if targets:
-        await load_relations(ctx, entity_type, entities, targets)
+        statements.append((relationships_query(entity_type, targets), {"ids": ids}))
+        parsers.append("relations")
+    results = await fetch_many(ctx.conn, statements, dicts=True)
+    for kind, rows in zip(parsers, results, strict=True):
+        if kind == "aliases":
+            found = q.parse_aliases(rows)
+            for e in entities:
+                e["aliases"] = found.get(e["_id"], [])
+        elif kind == "annotation":
+            texts = q.parse_annotations(rows)
+            for e in entities:
+                if e["_id"] in texts:
+                    e["annotation"] = texts[e["_id"]]
+        elif kind == "tags":
+            found = q.parse_tags(rows)
+            for e in entities:
+                tag_rows = found.get(e["_id"], [])
+                if ctx.has("tags"):
+                    e["tags"] = tag_rows
+                if ctx.has("genres"):
+                    e["genres"] = [r for r in tag_rows if r["genre_id"] is not None]
+        elif kind == "ratings":
+            found_ratings = q.parse_ratings(rows)
+            for e in entities:
+                e["rating"] = found_ratings.get(e["_id"], (None, 0))
+        else:
+            await attach_relations(ctx, entities, parse_relationships(rows))
 
 
 async def load_relations(ctx: Ctx, entity_type: str, entities: Sequence[Entity], targets: list[str]) -> None:
     """Attach ``relations`` (sorted, with loaded ``target_entity``) to each entity."""
     found = await relationships(ctx.conn, entity_type, [e["_id"] for e in entities], targets)
+    await attach_relations(ctx, entities, found)
+
+
+async def attach_relations(ctx: Ctx, entities: Sequence[Entity], found: dict[int, list[Entity]]) -> None:
+    """Load the targets of the relationships ``found`` (per source row id) and attach them, sorted."""
     wanted: dict[str, set[int]] = defaultdict(set)
     for rels in found.values():
         for rel in rels:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from functools import cache
 from typing import Any
 
 from psycopg import AsyncConnection, sql
@@ -55,22 +56,29 @@ def partial_date(row: Row, prefix: str) -> str | None:
     return text
 
 
-async def resolve_gid(conn: Conn, table: str, gid: str) -> tuple[int, str] | None:
-    """``(row id, canonical MBID)`` for an MBID of ``table``, following ``<table>_gid_redirect``."""
+@cache
+def resolve_query(table: str) -> str:
+    """Row id and canonical MBID of ``%(g)s`` in ``table``, following ``<table>_gid_redirect``."""
+    if table == "editor_collection" or table == "track":
+        return sql.SQL("SELECT id, gid::text AS gid FROM {t} WHERE gid = %(g)s").format(t=_t(table)).as_string()
     query = sql.SQL(
         "SELECT id, gid::text AS gid FROM {t} WHERE gid = %(g)s "
         "UNION ALL SELECT e.id, e.gid::text FROM {r} r JOIN {t} e ON e.id = r.new_id WHERE r.gid = %(g)s "
         "LIMIT 1"
     ).format(t=_t(table), r=_t(f"{table}_gid_redirect"))
-    if table == "editor_collection" or table == "track":
-        query = sql.SQL("SELECT id, gid::text AS gid FROM {t} WHERE gid = %(g)s").format(t=_t(table))
-    cur = await conn.execute(query, {"g": gid})
+    return query.as_string()
+
+
+async def resolve_gid(conn: Conn, table: str, gid: str) -> tuple[int, str] | None:
+    """``(row id, canonical MBID)`` for an MBID of ``table``, following ``<table>_gid_redirect``."""
+    cur = await conn.execute(resolve_query(table), {"g": gid})
     row = await cur.fetchone()
     return None if row is None else (int(row["id"]), str(row["gid"]))
 
 
-async def aliases(conn: Conn, entity_type: str, ids: Sequence[int]) -> dict[int, list[Row]]:
-    """Aliases per entity, ordered by name then sort name."""
+@cache
+def aliases_query(entity_type: str) -> str:
+    """Aliases of ``entity_type`` rows ``%s`` (an id list), ordered by owner, name then sort name."""
     query = sql.SQL(
         "SELECT a.{e} AS owner, a.name, a.sort_name, a.locale, a.primary_for_locale, t.name AS type, "
         "t.gid::text AS type_id, a.begin_date_year, a.begin_date_month, a.begin_date_day, "
@@ -78,43 +86,79 @@ async def aliases(conn: Conn, entity_type: str, ids: Sequence[int]) -> dict[int,
         "FROM {a} a LEFT JOIN {at} t ON t.id = a.type WHERE a.{e} = ANY(%s) "
         'ORDER BY a.{e}, a.name COLLATE "C", a.sort_name COLLATE "C", a.locale, a.id'
     ).format(e=sql.Identifier(entity_type), a=_t(f"{entity_type}_alias"), at=_t(f"{entity_type}_alias_type"))
+    return query.as_string()
+
+
+def parse_aliases(rows: list[Row]) -> dict[int, list[Row]]:
     out: dict[int, list[Row]] = defaultdict(list)
-    cur = await conn.execute(query, (list(ids),))
-    for row in await cur.fetchall():
+    for row in rows:
         row["begin"] = partial_date(row, "begin_date")
         row["end"] = partial_date(row, "end_date")
         out[row.pop("owner")].append(row)
     return out
 
 
-async def annotation_texts(conn: Conn, entity_type: str, ids: Sequence[int]) -> dict[int, str]:
-    """The latest annotation text per entity (entities whose latest annotation is empty are left out)."""
+async def aliases(conn: Conn, entity_type: str, ids: Sequence[int]) -> dict[int, list[Row]]:
+    """Aliases per entity, ordered by name then sort name."""
+    cur = await conn.execute(aliases_query(entity_type), (list(ids),))
+    return parse_aliases(await cur.fetchall())
+
+
+@cache
+def annotation_query(entity_type: str) -> str:
     query = sql.SQL(
         "SELECT DISTINCT ON (ea.{e}) ea.{e} AS owner, an.text FROM {ea} ea "
         "JOIN musicbrainz.annotation an ON an.id = ea.annotation WHERE ea.{e} = ANY(%s) "
         "ORDER BY ea.{e}, an.created DESC, an.id DESC"
     ).format(e=sql.Identifier(entity_type), ea=_t(f"{entity_type}_annotation"))
-    cur = await conn.execute(query, (list(ids),))
-    return {row["owner"]: row["text"] for row in await cur.fetchall() if row["text"]}
+    return query.as_string()
 
 
-async def tags(conn: Conn, entity_type: str, ids: Sequence[int]) -> dict[int, list[Row]]:
-    """Tags per entity (``name``, ``count``), with ``genre_id`` / ``genre_comment`` when the tag is a genre."""
+def parse_annotations(rows: list[Row]) -> dict[int, str]:
+    return {row["owner"]: row["text"] for row in rows if row["text"]}
+
+
+async def annotation_texts(conn: Conn, entity_type: str, ids: Sequence[int]) -> dict[int, str]:
+    """The latest annotation text per entity (entities whose latest annotation is empty are left out)."""
+    cur = await conn.execute(annotation_query(entity_type), (list(ids),))
+    return parse_annotations(await cur.fetchall())
+
+
+@cache
+def tags_query(entity_type: str) -> str:
     query = sql.SQL(
         "SELECT et.{e} AS owner, t.name, et.count, g.gid::text AS genre_id, g.comment AS genre_comment "
         "FROM {et} et JOIN musicbrainz.tag t ON t.id = et.tag "
         "LEFT JOIN musicbrainz.genre g ON g.name = t.name "
         'WHERE et.{e} = ANY(%s) AND et.count > 0 ORDER BY et.{e}, t.name COLLATE "C"'
     ).format(e=sql.Identifier(entity_type), et=_t(f"{entity_type}_tag"))
+    return query.as_string()
+
+
+def parse_tags(rows: list[Row]) -> dict[int, list[Row]]:
     out: dict[int, list[Row]] = defaultdict(list)
-    cur = await conn.execute(query, (list(ids),))
-    for row in await cur.fetchall():
+    for row in rows:
         out[row.pop("owner")].append(row)
     return out
 
 
+async def tags(conn: Conn, entity_type: str, ids: Sequence[int]) -> dict[int, list[Row]]:
+    """Tags per entity (``name``, ``count``), with ``genre_id`` / ``genre_comment`` when the tag is a genre."""
+    cur = await conn.execute(tags_query(entity_type), (list(ids),))
+    return parse_tags(await cur.fetchall())
+
+
+@cache
+def ratings_query(entity_type: str) -> str:
+    query = sql.SQL("SELECT id, rating, rating_count FROM {m} WHERE id = ANY(%s)")
+    return query.format(m=_t(f"{entity_type}_meta")).as_string()
+
+
+def parse_ratings(rows: list[Row]) -> dict[int, tuple[int | None, int]]:
+    return {row["id"]: (row["rating"], row["rating_count"] or 0) for row in rows}
+
+
 async def ratings(conn: Conn, entity_type: str, ids: Sequence[int]) -> dict[int, tuple[int | None, int]]:
     """``(rating 0-100 or None, votes)`` per entity from ``<entity>_meta``."""
-    query = sql.SQL("SELECT id, rating, rating_count FROM {m} WHERE id = ANY(%s)").format(m=_t(f"{entity_type}_meta"))
-    cur = await conn.execute(query, (list(ids),))
-    return {row["id"]: (row["rating"], row["rating_count"] or 0) for row in await cur.fetchall()}
+    cur = await conn.execute(ratings_query(entity_type), (list(ids),))
+    return parse_ratings(await cur.fetchall())

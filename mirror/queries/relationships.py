@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from functools import cache
 
 from psycopg import sql
 
@@ -68,8 +69,13 @@ def _select(table: str, source_col: str, target_col: str, target_type: str, dire
     )
 
 
-def relationships_query(source_type: str, target_types: Sequence[str]) -> sql.Composed:
+def relationships_query(source_type: str, target_types: Sequence[str]) -> str:
     """One ``UNION ALL`` over the link tables of ``source_type`` and each target type, both directions."""
+    return _relationships_query(source_type, tuple(target_types))
+
+
+@cache
+def _relationships_query(source_type: str, target_types: tuple[str, ...]) -> str:
     parts: list[sql.Composable] = []
     for target_type in target_types:
         first, second = sorted((source_type, target_type))
@@ -78,7 +84,7 @@ def relationships_query(source_type: str, target_types: Sequence[str]) -> sql.Co
             parts.append(_select(table, "entity0", "entity1", target_type, "forward"))
         if source_type == second:
             parts.append(_select(table, "entity1", "entity0", target_type, "backward"))
-    return sql.SQL(" UNION ALL ").join(parts)
+    return sql.SQL(" UNION ALL ").join(parts).as_string()
 
 
 async def relationships(
@@ -90,11 +96,16 @@ async def relationships(
     ``end``, ``ended``, ``link_order``, ``orderable``, ``source_credit``, ``target_credit`` and
     ``attributes`` (list of ``name``, ``type_id``, ``credited_as``, ``value``, by name).
     """
-    out: dict[int, list[Row]] = defaultdict(list)
     if not ids or not target_types:
-        return out
+        return defaultdict(list)
     cur = await conn.execute(relationships_query(source_type, target_types), {"ids": list(ids)})
-    for row in await cur.fetchall():
+    return parse_relationships(await cur.fetchall())
+
+
+def parse_relationships(rows: list[Row]) -> dict[int, list[Row]]:
+    """Rows of ``relationships_query`` (dicts) per source row id, with ``begin`` and ``end`` dates."""
+    out: dict[int, list[Row]] = defaultdict(list)
+    for row in rows:
         row["begin"] = partial_date(row, "begin_date")
         row["end"] = partial_date(row, "end_date")
         out[row["source"]].append(row)
