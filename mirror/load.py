@@ -260,7 +260,7 @@ def _load_archive(
                     conn.execute(_create_table_sql(table))
                     with (
                         conn.cursor() as cursor,
-                        cursor.copy(sql.SQL("COPY {} FROM STDIN").format(_staging(table))) as copy,
+                        cursor.copy(sql.SQL("COPY {} FROM STDIN WITH (FREEZE)").format(_staging(table))) as copy,
                     ):
                         for _, block in member_blocks:
                             copy.write(block)
