@@ -20,7 +20,7 @@ from api.ws2.artist_credit import Credit, load_credits
 from api.ws2.common import TARGET_INCS, load_extras, load_relations, rel_incs
 from api.ws2.registry import Ctx, Entity
 from mirror.queries.medium import all_tracks, load_media
-from mirror.queries.recording import load_isrcs, load_recordings
+from mirror.queries.recording import load_recordings, load_recordings_and_isrcs
 from mirror.queries.release import load_label_info, load_releases
 from mirror.queries.release_group import load_release_groups
 
@@ -130,15 +130,18 @@ async def recording_entities(
     ctx: Ctx, ids: Iterable[int], *, credits: bool = True, toplevel: bool = True
 ) -> dict[int, Entity]:
     """Recording entities for these row ids, with ISRCs, credits, extras and work-level relationships."""
-    rows = await load_recordings(ctx.conn, ids)
+    isrcs: dict[int, list[str]] | None = None
+    if ctx.has("isrcs"):
+        rows, isrcs = await load_recordings_and_isrcs(ctx.conn, ids)
+    else:
+        rows = await load_recordings(ctx.conn, ids)
     entities: dict[int, Entity] = {
         rid: {"_id": rid, "id": r.gid, "title": r.name, "_row": r} for rid, r in rows.items()
     }
     if not entities:
         return entities
     recs = list(entities.values())
-    if ctx.has("isrcs"):
-        isrcs = await load_isrcs(ctx.conn, entities)
+    if isrcs is not None:
         for e in recs:
             e["isrcs"] = isrcs[e["_id"]]
     if credits and wants_credits(ctx):

@@ -1,4 +1,4 @@
-"""Media of releases, with their tracks and disc IDs, loaded for many releases in three queries.
+"""Media of releases, with their tracks and disc IDs, loaded for many releases in one round trip.
 
 ``load_media(conn, release_ids, tracks=..., discids=...)`` returns, per release, its media in position order.
 Tracks are split the way ws/2 shows them: the pregap (position 0), the ordinary tracks, and data tracks.
@@ -10,8 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from psycopg.rows import tuple_row
-
+from mirror.queries.pipeline import Statement, fetch_many
 from mirror.queries.release import Conn, Named
 
 
@@ -66,7 +65,7 @@ _TRACKS_SQL = """
 SELECT t.medium, t.id, t.gid::text, t.position, t.number, t.name, t.length, t.artist_credit, t.recording,
        t.is_data_track
 FROM musicbrainz.track t
-WHERE t.medium = ANY(%s)
+WHERE t.medium IN (SELECT id FROM musicbrainz.medium WHERE release = ANY(%s))
 ORDER BY t.medium, t.position, t.id
 """
 
@@ -74,7 +73,7 @@ _DISCS_SQL = """
 SELECT mc.medium, c.discid, c.leadout_offset, c.track_offset
 FROM musicbrainz.medium_cdtoc mc
 JOIN musicbrainz.cdtoc c ON c.id = mc.cdtoc
-WHERE mc.medium = ANY(%s)
+WHERE mc.medium IN (SELECT id FROM musicbrainz.medium WHERE release = ANY(%s))
 ORDER BY mc.medium, c.discid
 """
 
@@ -92,38 +91,37 @@ async def load_media(
     if not wanted:
         return result
     by_id: dict[int, Medium] = {}
-    async with conn.cursor(row_factory=tuple_row) as cur:
-        await cur.execute(_MEDIA_SQL, (wanted,))
-        for mid, gid, rel, pos, name, fname, fgid, has_discids, count in await cur.fetchall():
-            fmt = Named(fname, fgid) if fname is not None else None
-            medium = Medium(mid, gid, rel, pos, name, fmt, has_discids, count)
-            result[rel].append(medium)
-            by_id[mid] = medium
-        if not by_id:
-            return result
-        medium_ids = list(by_id)
-        if tracks:
-            for medium in by_id.values():
-                medium.tracks = []
-            await cur.execute(_TRACKS_SQL, (medium_ids,))
-            for row in await cur.fetchall():
-                track = _track(row)
-                medium = by_id[row[0]]
-                if track.position == 0 and not track.is_data_track:
-                    medium.pregap = track
-                elif track.is_data_track:
-                    medium.data_tracks.append(track)
-                else:
-                    assert medium.tracks is not None
-                    medium.tracks.append(track)
-        if discids:
-            for medium in by_id.values():
-                medium.discs = []
-            await cur.execute(_DISCS_SQL, (medium_ids,))
-            for mid, discid, leadout, offsets in await cur.fetchall():
-                discs = by_id[mid].discs
-                assert discs is not None
-                discs.append(Disc(discid, leadout, tuple(offsets)))
+    statements: list[Statement] = [(_MEDIA_SQL, (wanted,))]
+    if tracks:
+        statements.append((_TRACKS_SQL, (wanted,)))
+    if discids:
+        statements.append((_DISCS_SQL, (wanted,)))
+    results = await fetch_many(conn, statements)
+    for mid, gid, rel, pos, name, fname, fgid, has_discids, count in results[0]:
+        fmt = Named(fname, fgid) if fname is not None else None
+        medium = Medium(mid, gid, rel, pos, name, fmt, has_discids, count)
+        result[rel].append(medium)
+        by_id[mid] = medium
+    if tracks:
+        for medium in by_id.values():
+            medium.tracks = []
+        for row in results[1]:
+            track = _track(row)
+            medium = by_id[row[0]]
+            if track.position == 0 and not track.is_data_track:
+                medium.pregap = track
+            elif track.is_data_track:
+                medium.data_tracks.append(track)
+            else:
+                assert medium.tracks is not None
+                medium.tracks.append(track)
+    if discids:
+        for medium in by_id.values():
+            medium.discs = []
+        for mid, discid, leadout, offsets in results[-1]:
+            discs = by_id[mid].discs
+            assert discs is not None
+            discs.append(Disc(discid, leadout, tuple(offsets)))
     return result
 
 

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from psycopg.rows import tuple_row
 
+from mirror.queries.pipeline import fetch_many
 from mirror.queries.release import Conn, format_partial_date
 
 
@@ -48,33 +50,50 @@ WHERE r.id = ANY(%s)
 """
 
 
+_ISRCS_SQL = "SELECT recording, isrc FROM musicbrainz.isrc WHERE recording = ANY(%s) ORDER BY recording, isrc"
+
+
+def _recordings(rows: list[tuple[Any, ...]]) -> dict[int, Recording]:
+    result: dict[int, Recording] = {}
+    for rid, gid, name, length, comment, video, ac, year, month, day in rows:
+        result[rid] = Recording(rid, gid, name, length, comment, video, ac, format_partial_date(year, month, day))
+    return result
+
+
+def _isrcs(wanted: list[int], rows: list[tuple[Any, ...]]) -> dict[int, list[str]]:
+    result: dict[int, list[str]] = {i: [] for i in wanted}
+    for rid, isrc in rows:
+        result[rid].append(isrc)
+    return result
+
+
 async def load_recordings(conn: Conn, ids: Iterable[int]) -> dict[int, Recording]:
     """The recordings with these row ids, each with its first release date."""
     wanted = sorted(set(ids))
-    result: dict[int, Recording] = {}
     if not wanted:
-        return result
-    async with conn.cursor(row_factory=tuple_row) as cur:
-        await cur.execute(_RECORDINGS_SQL, (wanted,))
-        for rid, gid, name, length, comment, video, ac, year, month, day in await cur.fetchall():
-            result[rid] = Recording(rid, gid, name, length, comment, video, ac, format_partial_date(year, month, day))
-    return result
+        return {}
+    (rows,) = await fetch_many(conn, [(_RECORDINGS_SQL, (wanted,))])
+    return _recordings(rows)
 
 
 async def load_isrcs(conn: Conn, ids: Iterable[int]) -> dict[int, list[str]]:
     """The ISRCs of these recordings, sorted (every requested id is a key)."""
     wanted = sorted(set(ids))
-    result: dict[int, list[str]] = {i: [] for i in wanted}
     if not wanted:
-        return result
-    async with conn.cursor(row_factory=tuple_row) as cur:
-        await cur.execute(
-            "SELECT recording, isrc FROM musicbrainz.isrc WHERE recording = ANY(%s) ORDER BY recording, isrc",
-            (wanted,),
-        )
-        for rid, isrc in await cur.fetchall():
-            result[rid].append(isrc)
-    return result
+        return {}
+    (rows,) = await fetch_many(conn, [(_ISRCS_SQL, (wanted,))])
+    return _isrcs(wanted, rows)
+
+
+async def load_recordings_and_isrcs(
+    conn: Conn, ids: Iterable[int]
+) -> tuple[dict[int, Recording], dict[int, list[str]]]:
+    """``load_recordings`` and ``load_isrcs`` in one round trip."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}, {}
+    rows, isrc_rows = await fetch_many(conn, [(_RECORDINGS_SQL, (wanted,)), (_ISRCS_SQL, (wanted,))])
+    return _recordings(rows), _isrcs(wanted, isrc_rows)
 
 
 async def find_recording(conn: Conn, gid: str) -> int | None:

@@ -15,6 +15,8 @@ from typing import Any
 from psycopg import AsyncConnection
 from psycopg.rows import tuple_row
 
+from mirror.queries.pipeline import fetch_many
+
 Conn = AsyncConnection[Any]
 """Any psycopg async connection: these functions open tuple-row cursors whatever its row factory."""
 
@@ -164,39 +166,37 @@ async def load_releases(conn: Conn, ids: Sequence[int]) -> dict[int, Release]:
     releases: dict[int, Release] = {}
     if not wanted:
         return releases
-    async with conn.cursor(row_factory=tuple_row) as cur:
-        await cur.execute(_RELEASES_SQL, (wanted,))
-        for row in await cur.fetchall():
-            presence = row[15] or "absent"  # no release_meta row: the derived archive was not imported
-            releases[row[0]] = Release(
-                id=row[0],
-                gid=row[1],
-                name=row[2],
-                comment=row[3],
-                barcode=row[4],
-                quality=QUALITY_NAMES.get(row[5], "normal"),
-                artist_credit=row[6],
-                release_group=row[7],
-                status=_named(row[8], row[9]),
-                packaging=_named(row[10], row[11]),
-                language=row[12],
-                script=row[13],
-                asin=row[14],
-                cover_art=CoverArt(
-                    artwork=presence == "present",
-                    darkened=presence == "darkened",
-                    count=row[16],
-                    front=row[17],
-                    back=row[18],
-                ),
-            )
-        await cur.execute(_EVENTS_SQL, {"ids": wanted})
-        for rid, year, month, day, agid, aname, acomment, codes in await cur.fetchall():
-            area = None
-            if agid is not None:
-                # ws/2 shows event areas without their type (MusicBrainz does not load it there)
-                area = EventArea(agid, aname, acomment, None, tuple(codes or ()))
-            releases[rid].events.append(ReleaseEvent(format_partial_date(year, month, day), area))
+    rows, events = await fetch_many(conn, [(_RELEASES_SQL, (wanted,)), (_EVENTS_SQL, {"ids": wanted})])
+    for row in rows:
+        presence = row[15] or "absent"  # no release_meta row: the derived archive was not imported
+        releases[row[0]] = Release(
+            id=row[0],
+            gid=row[1],
+            name=row[2],
+            comment=row[3],
+            barcode=row[4],
+            quality=QUALITY_NAMES.get(row[5], "normal"),
+            artist_credit=row[6],
+            release_group=row[7],
+            status=_named(row[8], row[9]),
+            packaging=_named(row[10], row[11]),
+            language=row[12],
+            script=row[13],
+            asin=row[14],
+            cover_art=CoverArt(
+                artwork=presence == "present",
+                darkened=presence == "darkened",
+                count=row[16],
+                front=row[17],
+                back=row[18],
+            ),
+        )
+    for rid, year, month, day, agid, aname, acomment, codes in events:
+        area = None
+        if agid is not None:
+            # ws/2 shows event areas without their type (MusicBrainz does not load it there)
+            area = EventArea(agid, aname, acomment, None, tuple(codes or ()))
+        releases[rid].events.append(ReleaseEvent(format_partial_date(year, month, day), area))
     return releases
 
 

@@ -9,8 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from psycopg.rows import tuple_row
-
+from mirror.queries.pipeline import fetch_many
 from mirror.queries.release import Conn, Named, format_partial_date
 
 # Which secondary type names the XML ``type`` attribute of an Album shows instead (MusicBrainz's order).
@@ -79,12 +78,10 @@ async def load_release_groups(conn: Conn, ids: Iterable[int]) -> dict[int, Relea
     result: dict[int, ReleaseGroup] = {}
     if not wanted:
         return result
-    async with conn.cursor(row_factory=tuple_row) as cur:
-        await cur.execute(_RELEASE_GROUPS_SQL, (wanted,))
-        for rid, gid, name, comment, ac, pname, pgid, year, month, day in await cur.fetchall():
-            primary = Named(pname, pgid) if pname is not None else None
-            result[rid] = ReleaseGroup(rid, gid, name, comment, ac, primary, format_partial_date(year, month, day))
-        await cur.execute(_SECONDARY_SQL, (wanted,))
-        for rid, sname, sgid in await cur.fetchall():
-            result[rid].secondary_types.append(Named(sname, sgid))
+    groups, secondary = await fetch_many(conn, [(_RELEASE_GROUPS_SQL, (wanted,)), (_SECONDARY_SQL, (wanted,))])
+    for rid, gid, name, comment, ac, pname, pgid, year, month, day in groups:
+        primary = Named(pname, pgid) if pname is not None else None
+        result[rid] = ReleaseGroup(rid, gid, name, comment, ac, primary, format_partial_date(year, month, day))
+    for rid, sname, sgid in secondary:
+        result[rid].secondary_types.append(Named(sname, sgid))
     return result
