@@ -50,7 +50,8 @@ SUBLISTS = ("recordings", "releases", "release-groups", "works")  # entity keys,
 
 
 async def fetch(ctx: Ctx, ids: Sequence[int]) -> dict[int, Entity]:
-    return await q.artists(ctx.conn, ids)
+    """Artists as relationship targets: their ``country`` is that of their area or of an area containing it."""
+    return await q.related_artists(ctx.conn, ids)
 
 
 async def _complete(ctx: Ctx, rows: list[Entity]) -> None:

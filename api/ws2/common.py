@@ -17,7 +17,6 @@ from api.ws2.params import ENTITY_TYPES
 from api.ws2.registry import Ctx, Entity
 from api.ws2.render import Element, container, sub
 from mirror.queries import common as q
-from mirror.queries.artist_credit import artist_countries
 from mirror.queries.pipeline import Statement, fetch_many
 from mirror.queries.relationships import parse_relationships, relationships, relationships_query
 
@@ -109,12 +108,8 @@ async def attach_relations(ctx: Ctx, entities: Sequence[Entity], found: dict[int
         resource = ctx.registry.entity_type(target_type)
         if resource is None or resource.fetch is None:
             continue  # a resource not served (yet): its relationships are left out
+        # (a related artist comes with the country of its area or of the nearest area containing it)
         loaded[target_type] = await resource.fetch(nested, sorted(target_ids))
-    if loaded.get("artist"):
-        # A related artist shows the country of its area or of the nearest area containing it.
-        countries = await artist_countries(ctx.conn, loaded["artist"])
-        for artist_id, artist in loaded["artist"].items():
-            artist["country"] = countries.get(artist_id)
     for e in entities:
         rels = []
         for rel in found.get(e["_id"], []):

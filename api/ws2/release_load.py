@@ -57,15 +57,19 @@ async def release_entities(
     credit_ids: set[int] = set()
     if wants_credits(ctx):
         credit_ids.update(r.artist_credit for r in rows.values())
+    group_credits = False  # the credits of the release groups load with the release's (same artist incs)
     if ctx.has("release-groups"):
         rg_incs = ctx.incs & RELEASE_GROUP_NESTED_INCS
         if ctx.has("release-group-level-rels"):
             rg_incs |= rels_of(ctx)
+        group_credits = wants_credits(ctx.with_incs(rg_incs))
         groups = await release_group_entities(
-            ctx.with_incs(rg_incs), [r.release_group for r in rows.values()], toplevel=False
+            ctx.with_incs(rg_incs), [r.release_group for r in rows.values()], toplevel=False, credits=False
         )
         for e in releases:
             e["release_group"] = groups.get(e["_row"].release_group)
+        if group_credits:
+            credit_ids.update(g["_row"].artist_credit for g in groups.values())
     if toplevel and ctx.has("labels"):
         label_info = await load_label_info(ctx.conn, entities)
         for e in releases:
@@ -96,6 +100,8 @@ async def release_entities(
         for e in releases:
             e["artist_credit"] = credits.get(e["_row"].artist_credit, [])
             e["credits"] = credits
+            if group_credits and e.get("release_group") is not None:
+                e["release_group"]["artist_credit"] = credits.get(e["release_group"]["_row"].artist_credit, [])
             for rec in (e.get("recordings") or {}).values():
                 rec["artist_credit"] = credits.get(rec["_row"].artist_credit, [])
     extra_incs = ctx.incs & (EXTRA_INCS if toplevel else EXTRA_INCS - {"annotation"})

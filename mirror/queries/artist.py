@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from psycopg import sql
 
 from mirror.queries.area import finish
+from mirror.queries.artist_credit import COUNTRY_CTES
 from mirror.queries.common import Conn, Row
 
 _SELECT = (
@@ -39,8 +40,28 @@ _LINKED = {
 }
 
 
+_OWN_COUNTRY = "(SELECT code FROM musicbrainz.iso_3166_1 WHERE area = a.area ORDER BY code LIMIT 1) AS country"
+assert _OWN_COUNTRY in _SELECT
+
+# Related artists show the country of their area or of the nearest area containing it (the area walk of
+# ``artist_credit.COUNTRY_CTES``), loaded with the rows in one statement.
+_RELATED_SQL = (
+    "WITH RECURSIVE credited AS (SELECT id, area FROM musicbrainz.artist WHERE id = ANY(%(ids)s)),"
+    + COUNTRY_CTES
+    + " "
+    + _SELECT.replace(_OWN_COUNTRY, "(SELECT c.code FROM country c WHERE c.start = a.area) AS country")
+    + "WHERE a.id = ANY(%(ids)s)"
+)
+
+
 async def artists(conn: Conn, ids: Sequence[int]) -> dict[int, Row]:
     cur = await conn.execute(_SELECT + "WHERE a.id = ANY(%s)", (list(ids),))
+    return {row["_id"]: finish(row) for row in await cur.fetchall()}
+
+
+async def related_artists(conn: Conn, ids: Sequence[int]) -> dict[int, Row]:
+    """``artists`` with ``country`` found by walking up the areas (the shape of a relationship target)."""
+    cur = await conn.execute(_RELATED_SQL, {"ids": list(ids)})
     return {row["_id"]: finish(row) for row in await cur.fetchall()}
 
 

@@ -42,8 +42,8 @@ ArtistCredits = dict[int, list[NameCredit]]
 
 # The country of an artist is the ISO code of its area, or of the nearest area containing it ("part of"
 # relationships, followed upwards; MusicBrainz keeps this in a materialised table that is not dumped).
-# ``_COUNTRY_CTES`` needs a CTE ``credited`` with an ``area`` column ahead of it.
-_COUNTRY_CTES = """
+# ``COUNTRY_CTES`` needs a CTE ``credited`` with an ``area`` column ahead of it.
+COUNTRY_CTES = """
 up(start, area, depth) AS (
     SELECT DISTINCT area, area, 0 FROM credited WHERE area IS NOT NULL
     UNION ALL
@@ -67,7 +67,7 @@ WITH RECURSIVE credited AS (
     JOIN musicbrainz.artist a ON a.id = acn.artist
     WHERE acn.artist_credit = ANY(%s)
 ),"""
-    + _COUNTRY_CTES
+    + COUNTRY_CTES
     + """
 SELECT c.artist_credit, c.credited_name, c.join_phrase,
        c.id, c.gid::text, c.name, c.sort_name, c.comment, at.name, at.gid::text, country.code
@@ -80,7 +80,7 @@ ORDER BY c.artist_credit, c.position
 
 _COUNTRIES_SQL = (
     "WITH RECURSIVE credited AS (SELECT id, area FROM musicbrainz.artist WHERE id = ANY(%s)),"
-    + _COUNTRY_CTES
+    + COUNTRY_CTES
     + " SELECT c.id, country.code FROM credited c LEFT JOIN country ON country.start = c.area"
 )
 
