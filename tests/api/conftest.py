@@ -12,6 +12,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import httpx
@@ -36,10 +37,10 @@ class LiveServer:
         return f"http://{self.host}"
 
 
-@pytest.fixture(scope="session")
-def live_server(imported_dataset: Callable[[str], str]) -> Iterator[LiveServer]:
-    """A uvicorn server for ``ds01`` in a background thread, for the whole session."""
-    app = create_app(Settings(pool_size=4), imported_dataset(DATASET))
+@contextmanager
+def running_server(database_url: str) -> Iterator[LiveServer]:
+    """A uvicorn server for ``database_url`` in a background thread, stopped cleanly on exit."""
+    app = create_app(Settings(pool_size=4), database_url)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
@@ -62,6 +63,13 @@ def live_server(imported_dataset: Callable[[str], str]) -> Iterator[LiveServer]:
         thread.join(timeout=START_TIMEOUT_S)
         sock.close()
         assert not thread.is_alive(), "the uvicorn live server did not stop"
+
+
+@pytest.fixture(scope="session")
+def live_server(imported_dataset: Callable[[str], str]) -> Iterator[LiveServer]:
+    """A uvicorn server for ``ds01`` in a background thread, for the whole session."""
+    with running_server(imported_dataset(DATASET)) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")
