@@ -1,7 +1,7 @@
 """The FastAPI application: ``create_app(settings, database_url)`` and the uvicorn factory ``app_factory``.
 
 Nothing is opened at import time. The lifespan opens one ``psycopg_pool.AsyncConnectionPool`` per app (read-only
-autocommit sessions with ``statement_timeout = settings.statement_timeout_ms`` and generic plans, rows as dicts),
+sessions with ``statement_timeout = settings.statement_timeout_ms`` and generic plans, rows as dicts),
 so two apps with different settings can live in one process.
 """
 
@@ -31,8 +31,8 @@ def create_app(settings: Settings, database_url: str, registry: Registry | None 
     conninfo = libpq_url(database_url)
     # Every serving statement is prepared after a few uses (psycopg's prepare_threshold). PostgreSQL's default
     # (auto) kept re-planning them (custom plans for the id arrays), which cost more CPU than running them;
-    # generic plans halve the server time of a release lookup. Autocommit: each statement reads committed
-    # data anyway (READ COMMITTED), and no BEGIN/ROLLBACK round trips per request.
+    # generic plans halve the server time of a release lookup. (No autocommit: the transaction holds its table
+    # locks to the end of the request, so an import's final swap never lands between two of its statements.)
     options = (
         "-c plan_cache_mode=force_generic_plan -c default_transaction_read_only=on "
         f"-c statement_timeout={int(settings.statement_timeout_ms)}"
@@ -44,7 +44,7 @@ def create_app(settings: Settings, database_url: str, registry: Registry | None 
             conninfo,
             min_size=1,
             max_size=max(1, settings.pool_size),
-            kwargs={"row_factory": dict_row, "options": options, "autocommit": True},
+            kwargs={"row_factory": dict_row, "options": options},
             open=False,
             name="mbmirror-api",
         )

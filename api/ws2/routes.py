@@ -35,7 +35,7 @@ def no_match(resource: str) -> BadRequest:
 
 @asynccontextmanager
 async def connection(request: Request) -> AsyncIterator[Conn]:
-    """A pooled read-only autocommit connection (the pool sets read-only and the statement timeout)."""
+    """A pooled connection in a read-only transaction (the pool sets read-only and the statement timeout)."""
     pool: AsyncConnectionPool[Conn] = request.app.state.pool
     async with pool.connection() as conn:
         yield conn
