@@ -45,6 +45,7 @@ import psycopg
 from psycopg import sql
 
 from mirror.packet import Packet, PendingChange, Row, split_table_name
+from mirror.schema.entities import RELATABLE_TYPES
 from mirror.schema.musicbrainz import SCHEMA_SEQUENCE, SCHEMAS
 from mirror.sync_errors import (
     ApplyError,
@@ -57,22 +58,7 @@ from mirror.sync_errors import (
 )
 
 BATCH_SIZE = 5000
-ENTITY_TYPES = (
-    "area",
-    "artist",
-    "event",
-    "genre",
-    "instrument",
-    "label",
-    "mood",
-    "place",
-    "recording",
-    "release",
-    "release_group",
-    "series",
-    "url",
-    "work",
-)
+ENTITY_TYPES = RELATABLE_TYPES
 # Child tables whose name does not say which entity they belong to: table -> (entity type, column).
 EXTRA_ENTITY_REFS: dict[tuple[str, str], tuple[tuple[str, str], ...]] = {
     ("musicbrainz", "medium"): (("release", "release"),),

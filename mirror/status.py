@@ -7,21 +7,8 @@ from typing import Any
 import psycopg
 
 from mirror.db import libpq_url
+from mirror.schema.entities import MAIN_ENTITIES
 from mirror.state import replication_state
-
-MAIN_ENTITIES = (
-    "area",
-    "artist",
-    "event",
-    "instrument",
-    "label",
-    "place",
-    "recording",
-    "release",
-    "release_group",
-    "series",
-    "work",
-)
 
 
 def entity_counts(conn: psycopg.Connection[Any]) -> dict[str, int]:

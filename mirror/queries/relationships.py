@@ -14,23 +14,9 @@ from functools import cache
 from psycopg import sql
 
 from mirror.queries.common import Conn, Row, partial_date
+from mirror.schema.entities import RELATABLE_TYPES
 
-ENTITY_TYPES = (
-    "area",
-    "artist",
-    "event",
-    "genre",
-    "instrument",
-    "label",
-    "mood",
-    "place",
-    "recording",
-    "release",
-    "release_group",
-    "series",
-    "url",
-    "work",
-)
+ENTITY_TYPES = RELATABLE_TYPES
 
 
 _ATTRIBUTES = (

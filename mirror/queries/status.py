@@ -5,21 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from mirror.queries.common import Conn
+from mirror.schema.entities import MAIN_ENTITIES
 
-MAIN_TABLES = (
-    "area",
-    "artist",
-    "event",
-    "instrument",
-    "label",
-    "place",
-    "recording",
-    "release",
-    "release_group",
-    "series",
-    "url",
-    "work",
-)
+MAIN_TABLES = (*MAIN_ENTITIES[:-1], "url", MAIN_ENTITIES[-1])  # /status also counts urls
 
 
 async def status(conn: Conn) -> dict[str, Any]:
