@@ -9,15 +9,21 @@
 ``mirror.errors.NotFound`` raised by the data layer becomes 404 ``Not Found``. Route code raises; the exception
 handlers installed by ``install_handlers`` render the body in the negotiated format (``request.state.ws2_format``,
 XML when negotiation itself failed).
+
+Under ``/api/`` (the native API) every error is JSON ``{"error": message, "parameter": name or null}``:
+``mirror.errors.InvalidQuery`` and FastAPI's own parameter validation become 400, ``NotFound`` 404 and
+``mirror.errors.ChangesExpired`` 410 Gone.
 """
 
 from __future__ import annotations
 
 from fastapi import FastAPI, Request
-from fastapi.responses import Response
+from fastapi.exception_handlers import request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
 
 from api.ws2.render import error_response
-from mirror.errors import NotFound
+from mirror.errors import ChangesExpired, InvalidQuery, NotFound
 
 NOT_ACCEPTABLE_MESSAGE = (
     "Invalid format. Either set an Accept header (recognized mime types are application/json and "
@@ -81,11 +87,44 @@ async def _api_error(request: Request, exc: Exception) -> Response:
     return error_response(exc.status, exc.message, _format_of(request, exc))
 
 
+def _native(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def native_error(status: int, message: str, parameter: str | None = None) -> JSONResponse:
+    """The body of every native API error."""
+    return JSONResponse({"error": message, "parameter": parameter}, status_code=status)
+
+
 async def _not_found(request: Request, exc: Exception) -> Response:
+    if _native(request):
+        return native_error(404, str(exc))
     return error_response(404, "Not Found", _format_of(request, exc))
 
 
+async def _invalid_query(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, InvalidQuery)
+    return native_error(400, str(exc), exc.parameter)
+
+
+async def _changes_expired(request: Request, exc: Exception) -> Response:
+    return native_error(410, str(exc), "since")
+
+
+async def _validation(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    if not _native(request):
+        return await request_validation_exception_handler(request, exc)
+    first = exc.errors()[0] if exc.errors() else {}
+    location = [str(part) for part in first.get("loc", ()) if part not in ("query", "body", "path")]
+    parameter = ".".join(location) or None
+    return native_error(400, f"{parameter or 'request'}: {first.get('msg', 'invalid')}", parameter)
+
+
 def install_handlers(app: FastAPI) -> None:
-    """Map every API and data-layer error to its ws/2 response, in one place."""
+    """Map every API and data-layer error to its ws/2 or native response, in one place."""
     app.add_exception_handler(ApiError, _api_error)
     app.add_exception_handler(NotFound, _not_found)
+    app.add_exception_handler(InvalidQuery, _invalid_query)
+    app.add_exception_handler(ChangesExpired, _changes_expired)
+    app.add_exception_handler(RequestValidationError, _validation)

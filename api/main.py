@@ -1,8 +1,10 @@
 """The FastAPI application: ``create_app(settings, database_url)`` and the uvicorn factory ``app_factory``.
 
 Nothing is opened at import time. The lifespan opens one ``psycopg_pool.AsyncConnectionPool`` per app (read-only
-sessions with ``statement_timeout = settings.statement_timeout_ms`` and generic plans, rows as dicts),
-so two apps with different settings can live in one process.
+sessions with ``statement_timeout = settings.statement_timeout_ms`` and generic plans, rows as dicts) for ws/2,
+and one synchronous ``psycopg_pool.ConnectionPool`` with the same session settings for the native ``/api/``
+endpoints (plain ``def`` endpoints run in FastAPI's threadpool over the synchronous data layer
+``mirror.native``), so two apps with different settings can live in one process.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 
 from api.errors import install_handlers
+from api.native import routers as native_routers
+from api.native.deps import open_pool
 from api.ws2.registry import Registry, load_registry
 from api.ws2.routes import router as ws2_router
 from mirror.db import database_url as resolve_database_url
@@ -50,9 +54,11 @@ def create_app(settings: Settings, database_url: str, registry: Registry | None 
         )
         await pool.open(wait=True)
         app.state.pool = pool
+        app.state.sync_pool = open_pool(conninfo, settings.pool_size, options)
         try:
             yield
         finally:
+            app.state.sync_pool.close()
             await pool.close()
 
     app = FastAPI(title="mbmirror", lifespan=lifespan, redirect_slashes=False, docs_url="/docs", redoc_url=None)
@@ -60,6 +66,8 @@ def create_app(settings: Settings, database_url: str, registry: Registry | None 
     app.state.ws2_registry = registry if registry is not None else load_registry()
     install_handlers(app)
     app.include_router(ws2_router)
+    for router in native_routers:
+        app.include_router(router)
 
     @app.get("/health")
     async def health(request: Request) -> JSONResponse:

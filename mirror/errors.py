@@ -10,7 +10,9 @@
     │   ├── SchemaMismatch            SCHEMA_SEQUENCE differs from the one the code implements
     │   └── InconsistentDump          archives from different exports mixed together
     ├── DownloadError                 an HTTP download failed
-    └── NotFound                      a requested entity does not exist (data layer)
+    ├── NotFound                      a requested entity does not exist (data layer)
+    ├── InvalidQuery                  a data-layer request is malformed (bad filter, sort, facet, cursor, MBID)
+    └── ChangesExpired                the changes feed no longer holds the changes after a sequence
 
 The API maps these to HTTP responses in one place (``api/errors.py``); the CLI prints their message and exits
 non-zero. Each exception carries the fields a caller needs, not just a string.
@@ -99,3 +101,28 @@ class NotFound(MirrorError):
         super().__init__(f"{entity} {key} not found")
         self.entity = entity
         self.key = key
+
+
+class InvalidQuery(MirrorError):
+    """A request to the data layer is malformed: an unknown filter, sort or facet, a bad value, a bad cursor."""
+
+    def __init__(self, parameter: str, detail: str) -> None:
+        super().__init__(f"{parameter}: {detail}")
+        self.parameter = parameter
+        self.detail = detail
+
+
+class ChangesExpired(MirrorError):
+    """The changes after ``since`` are no longer (or were never) recorded: the caller must re-sync from scratch."""
+
+    def __init__(self, since: int, oldest: int | None) -> None:
+        if oldest is None:
+            where = "this mirror has no changes feed yet (no dump with a replication sequence was imported)"
+        else:
+            where = f"the oldest sequence this mirror can answer from is {oldest}"
+        super().__init__(
+            f"since={since} is older than the changes this mirror keeps ({where}); "
+            "re-sync your copy from scratch (list the entities), then follow the feed from the sequence in /status"
+        )
+        self.since = since
+        self.oldest = oldest

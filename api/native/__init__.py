@@ -1,0 +1,9 @@
+"""The native JSON API under ``/api/``: entity lookups, lists, cross-ID resolution and the changes feed."""
+
+from fastapi import APIRouter
+
+from api.native.entities import router as entities_router
+
+routers: list[APIRouter] = [entities_router]
+
+__all__ = ["routers"]
