@@ -26,7 +26,8 @@ def test_release_lookup_has_tracks_labels_and_credit(http: httpx.Client, ds01: p
     gid, catno = ds01.execute(
         "SELECT r.gid::text, rl.catalog_number FROM musicbrainz.release r "
         "JOIN musicbrainz.release_label rl ON rl.release = r.id WHERE rl.catalog_number IS NOT NULL "
-        "AND EXISTS (SELECT 1 FROM musicbrainz.medium md WHERE md.release = r.id AND md.track_count > 0) ORDER BY r.id LIMIT 1"
+        "AND EXISTS (SELECT 1 FROM musicbrainz.medium md WHERE md.release = r.id AND md.track_count > 0) "
+        "ORDER BY r.id LIMIT 1"
     ).fetchone() or ("", "")
     body = http.get(f"/api/release/{gid}").json()
     assert catno in [label["catalog_number"] for label in body["labels"]]
