@@ -15,11 +15,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from psycopg_pool import AsyncConnectionPool
 
-from api.errors import BadRequest, NotImplementedYet, Unauthorized
+from api.errors import BadRequest, Unauthorized
 from api.ws2 import params as p
 from api.ws2.negotiate import negotiate
 from api.ws2.registry import LINKED_TABLES, Conn, Ctx, Entity, Page, Registry, Resource
 from api.ws2.render import container, json_response, metadata, xml_response
+from api.ws2.search import KINDS, SEARCH_ONLY, run_search, search_limit_offset
 from mirror.errors import NotFound
 from mirror.queries.common import resolve_gid
 
@@ -72,11 +73,13 @@ async def _dispatch(request: Request, name: str, key: str | None) -> Response:
         raise BadRequest("Must specify at most 1 query argument")
     if name in AUTH_ONLY:
         raise Unauthorized()
-    if name == "tag":
-        if query and query[0]:
-            raise NotImplementedYet()
-        if "id" in request.query_params and "entity" in request.query_params:
+    if query and query[0].strip() and key in (None, "") and name in KINDS:
+        return await _search(request, name, fmt, query[0])
+    if name in SEARCH_ONLY:
+        if name == "tag" and "id" in request.query_params and "entity" in request.query_params:
             raise Unauthorized()
+        if query and key in (None, ""):
+            raise BadRequest(BLANK_SEARCH)
         raise no_match(name)
     if name == "genre" and key == "all":
         from api.ws2.genre import genre_all
@@ -87,8 +90,6 @@ async def _dispatch(request: Request, name: str, key: str | None) -> Response:
     if resource is None:
         raise NotFound("resource", name)
     if key is None or key == "":
-        if query and query[0]:
-            raise NotImplementedYet("Search is not available on this mirror.")
         if name == "url" and "resource" in request.query_params:
             from api.ws2.url import by_resource
 
@@ -104,9 +105,17 @@ async def _dispatch(request: Request, name: str, key: str | None) -> Response:
         if "query" in request.query_params or resource.load is not None:
             raise BadRequest(BLANK_SEARCH)
         raise no_match(name)
-    if query and query[0]:
-        raise NotImplementedYet("Search is not available on this mirror.")
     return await _lookup(request, resource, fmt, key)
+
+
+async def _search(request: Request, core: str, fmt: str, text: str) -> Response:
+    """A search: paging and depth checked before any work; ``inc`` and browse keys are ignored (§1.2)."""
+    limit, offset = search_limit_offset(_single(request, "limit"), _single(request, "offset"))
+    dismax = (_single(request, "dismax") or "").lower() == "true"
+    registry: Registry = request.app.state.ws2_registry
+    async with connection(request) as conn:
+        ctx = Ctx(conn, registry, core, fmt, params=_params(request))
+        return await run_search(ctx, core, text, limit=limit, offset=offset, dismax=dismax)
 
 
 def _incs(request: Request, resource: Resource, allowed: frozenset[str]) -> frozenset[str]:
