@@ -8,6 +8,7 @@
     mbmirror status               what the database holds
     mbmirror serve                run the API
     mbmirror sync [--follow]      apply replication packets
+    mbmirror export OUT_DIR       curated tables (and raw ones) as Parquet files
 
 Exit codes: 0 success, 1 a clear error (message on stderr), 2 bad usage, 3 a schema change needs
 `mbmirror init` (sync) or no cluster (db status), 130 interrupted.
@@ -211,6 +212,48 @@ def cmd_sync(args: argparse.Namespace, settings: Settings, console: Console) -> 
     return 0
 
 
+def _names(values: list[str] | None) -> list[str] | None:
+    if values is None:
+        return None
+    names = [part.strip() for value in values for part in value.split(",") if part.strip()]
+    return [] if names == ["none"] else names
+
+
+def cmd_export(args: argparse.Namespace, settings: Settings, console: Console) -> int:
+    """Write the curated tables (and ``--raw`` ones) as Parquet files with a manifest."""
+    from rich.table import Table
+
+    from mirror.db import database_url
+    from mirror.export import RichExportProgress, check_selection, export_parquet
+
+    tables, raw = _names(args.tables), _names(args.raw) or []
+    check_selection(tables, raw)  # before the database is started
+    url = database_url(settings)
+    options = {"overwrite": args.overwrite, "rows_per_file": args.rows_per_file, "batch_rows": args.batch_rows}
+    if console.is_terminal:
+        with RichExportProgress(console) as progress:
+            summary = export_parquet(url, Path(args.out_dir), tables, raw, progress=progress, **options)
+    else:
+        summary = export_parquet(url, Path(args.out_dir), tables, raw, **options)
+    table = Table(title=f"exported to {summary.out_dir}")
+    for column in ("table", "rows", "files"):
+        table.add_column(column, justify="left" if column == "table" else "right")
+    for result in summary.tables:
+        table.add_row(
+            result.name if result.kind == "curated" else f"raw/{result.name}",
+            f"{result.rows:,}",
+            str(len(result.files)),
+        )
+    console.print(table)
+    manifest = summary.manifest
+    console.print(
+        f"{summary.rows:,} rows in {summary.seconds:.1f}s ({summary.rows / max(summary.seconds, 1e-9):,.0f} rows/s); "
+        f"replication sequence {manifest['replication_sequence']}, dump of {manifest['dump_timestamp']}; "
+        "curated tables are CC0, see manifest.json for the licence of each table"
+    )
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace, settings: Settings, console: Console) -> int:
     import uvicorn
 
@@ -300,6 +343,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sync_cmd.add_argument("--follow", action="store_true", help="keep running: poll hourly, stop on SIGTERM")
     sync_cmd.set_defaults(func=cmd_sync)
+
+    export = sub.add_parser("export", help="write curated tables (and raw ones) as Parquet files")
+    export.add_argument("out_dir", help="output directory (must be empty unless --overwrite)")
+    export.add_argument(
+        "--tables",
+        nargs="+",
+        default=None,
+        help="curated tables to write, space- or comma-separated (default: all; 'none' for only --raw tables)",
+    )
+    export.add_argument(
+        "--raw", nargs="+", default=None, help="raw MusicBrainz tables to write as well (e.g. isrc l_artist_url)"
+    )
+    export.add_argument("--overwrite", action="store_true", help="replace an earlier export in OUT_DIR")
+    export.add_argument("--rows-per-file", type=int, default=1_000_000, help="rows per Parquet file (default 1M)")
+    export.add_argument("--batch-rows", type=int, default=50_000, help="rows per fetch and row group (default 50k)")
+    export.set_defaults(func=cmd_export)
 
     serve = sub.add_parser("serve", help="run the API")
     serve.add_argument("--host", default=None)

@@ -10,6 +10,7 @@
     │   ├── SchemaMismatch            SCHEMA_SEQUENCE differs from the one the code implements
     │   └── InconsistentDump          archives from different exports mixed together
     ├── DownloadError                 an HTTP download failed
+    ├── ExportError                   a Parquet export cannot be made (bad arguments, OUT_DIR not empty)
     ├── NotFound                      a requested entity does not exist (data layer)
     ├── InvalidQuery                  a data-layer request is malformed (bad filter, sort, facet, cursor, MBID)
     └── ChangesExpired                the changes feed no longer holds the changes after a sequence
@@ -92,6 +93,10 @@ class InconsistentDump(DumpError):
 
 class DownloadError(MirrorError):
     """An HTTP download failed."""
+
+
+class ExportError(MirrorError):
+    """A Parquet export cannot be made: an unknown table, an output directory in the way."""
 
 
 class NotFound(MirrorError):
