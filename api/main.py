@@ -22,6 +22,7 @@ from psycopg_pool import AsyncConnectionPool
 from api.errors import install_handlers
 from api.native import routers as native_routers
 from api.native.deps import open_pool
+from api.native_search import router as native_search_router
 from api.ws2.registry import Registry, load_registry
 from api.ws2.routes import router as ws2_router
 from mirror.db import database_url as resolve_database_url
@@ -68,6 +69,7 @@ def create_app(settings: Settings, database_url: str, registry: Registry | None 
     app.include_router(ws2_router)
     for router in native_routers:
         app.include_router(router)
+    app.include_router(native_search_router)
 
     @app.get("/health")
     async def health(request: Request) -> JSONResponse:

@@ -54,7 +54,8 @@ def search_limit_offset(limit: str | None, offset: str | None) -> tuple[int, int
     return lim, off
 
 
-def _module(name: str) -> ModuleType | None:
+def optional_module(name: str) -> ModuleType | None:
+    """The module ``name``, or None while it does not exist (the search engine and parser land separately)."""
     try:
         return importlib.import_module(name)
     except ModuleNotFoundError as exc:
@@ -65,7 +66,7 @@ def _module(name: str) -> ModuleType | None:
 
 def parse_query(text: str, dismax: bool) -> Any:
     """The query tree of ``text``: ``parse_dismax`` with ``dismax=true``, else ``parse_lenient``."""
-    lucene = _module("mirror.search.lucene")
+    lucene = optional_module("mirror.search.lucene")
     if lucene is None:
         raise NotImplementedYet("Search is not available on this mirror.")
     return lucene.parse_dismax(text) if dismax else lucene.parse_lenient(text)
@@ -74,7 +75,7 @@ def parse_query(text: str, dismax: bool) -> Any:
 async def run_search(ctx: Ctx, core: str, text: str, *, limit: int, offset: int, dismax: bool) -> Response:
     """Parse, search and render one page of ``core``."""
     node = parse_query(text, dismax)
-    engine = _module("mirror.search")
+    engine = optional_module("mirror.search")
     if engine is None or not hasattr(engine, "search"):
         raise NotImplementedYet("Search is not available on this mirror.")
     result = await engine.search(ctx.conn, core, node, limit=limit, offset=offset)
