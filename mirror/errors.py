@@ -13,7 +13,10 @@
     ├── ExportError                   a Parquet export cannot be made (bad arguments, OUT_DIR not empty)
     ├── NotFound                      a requested entity does not exist (data layer)
     ├── InvalidQuery                  a data-layer request is malformed (bad filter, sort, facet, cursor, MBID)
-    └── ChangesExpired                the changes feed no longer holds the changes after a sequence
+    ├── ChangesExpired                the changes feed no longer holds the changes after a sequence
+    └── SearchError                   a search query cannot be run
+        ├── QuerySyntaxError          the query text is not valid Lucene syntax (``reason``, ``position``)
+        └── QueryTooComplex           the query exceeds a work limit: length, clauses or nesting depth
 
 The API maps these to HTTP responses in one place (``api/errors.py``); the CLI prints their message and exits
 non-zero. Each exception carries the fields a caller needs, not just a string.
@@ -131,3 +134,32 @@ class ChangesExpired(MirrorError):
         )
         self.since = since
         self.oldest = oldest
+
+
+class SearchError(MirrorError):
+    """A search query cannot be run."""
+
+
+class QuerySyntaxError(SearchError):
+    """The query text is not valid Lucene syntax; ``position`` is the 0-based character offset of the problem."""
+
+    def __init__(self, reason: str, position: int) -> None:
+        super().__init__(f"cannot parse the query: {reason} at position {position}")
+        self.reason = reason
+        self.position = position
+
+
+class QueryTooComplex(SearchError):
+    """The query exceeds a work limit.
+
+    ``limit`` names it (``"length"``: characters, ``"clauses"``: leaf queries, ``"depth"``: nested groups),
+    ``maximum`` is its configured value and ``position`` the character offset where it was exceeded.
+    """
+
+    def __init__(self, limit: str, maximum: int, position: int) -> None:
+        what = {"length": "characters", "clauses": "clauses", "depth": "levels of nested groups"}.get(limit, limit)
+        super().__init__(f"the query is too complex: more than {maximum} {what} (at position {position})")
+        self.limit = limit
+        self.maximum = maximum
+        self.position = position
+        self.reason = f"more than {maximum} {what}"
