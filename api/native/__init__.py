@@ -3,7 +3,8 @@
 from fastapi import APIRouter
 
 from api.native.entities import router as entities_router
+from api.native.lists import router as lists_router
 
-routers: list[APIRouter] = [entities_router]
+routers: list[APIRouter] = [entities_router, lists_router]
 
 __all__ = ["routers"]
