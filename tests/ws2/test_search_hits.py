@@ -101,3 +101,52 @@ def test_json_hits_have_the_search_envelope_and_integer_scores(
     assert [hit["score"] for hit in hits] == [100 - 10 * n for n in range(len(keys))]
     for hit in hits:
         assert all("begin" not in a and "begin-date" in a for a in hit.get("aliases", []))
+
+
+CDSTUB_ROWS = """
+INSERT INTO musicbrainz.release_raw (id, title, artist, added, last_modified, lookup_count, modify_count, source,
+                                     barcode, comment)
+VALUES (7, 'Doo-lang Doo-lang', 'The Emergency', now(), now(), 0, 0, 0, '700261200910', 'CD Baby id:emergency2')
+ON CONFLICT DO NOTHING;
+INSERT INTO musicbrainz.cdtoc_raw (id, release, discid, track_count, leadout_offset, track_offset)
+VALUES (70, 7, 'zsXyqGWvw0zF024A_saTokxIMzo-', 3, 20000, '{150,5000,10000}')
+ON CONFLICT DO NOTHING;
+INSERT INTO musicbrainz.track_raw (id, release, title, artist, sequence)
+VALUES (1, 7, 'One', NULL, 1), (2, 7, 'Two', NULL, 2), (3, 7, 'Three', NULL, 3)
+ON CONFLICT DO NOTHING;
+"""
+
+
+async def _render_cdstub(url: str, fmt: str) -> bytes:
+    async with await psycopg.AsyncConnection.connect(libpq_url(url), row_factory=dict_row) as conn:
+        await conn.execute(CDSTUB_ROWS)
+        ctx = Ctx(conn, load_registry(), "cdstub", fmt)
+        response = await render_hits(ctx, KINDS["cdstub"], 1, 0, [(7, 100), (8, 50)])
+        return bytes(response.body)
+
+
+def test_cdstub_hits_show_disc_id_title_artist_barcode_and_track_count(empty_db: str) -> None:
+    body = asyncio.run(_render_cdstub(empty_db, "xml"))
+    assert schema_errors(body) is None, schema_errors(body)
+    (stub,) = etree.fromstring(body)[0]
+    assert stub.get("id") == "zsXyqGWvw0zF024A_saTokxIMzo-"
+    assert stub.get(f"{{{EXT_NS}}}score") == "100"
+    assert [(etree.QName(c).localname, c.text) for c in stub][:4] == [
+        ("title", "Doo-lang Doo-lang"),
+        ("artist", "The Emergency"),
+        ("barcode", "700261200910"),
+        ("disambiguation", "CD Baby id:emergency2"),
+    ]
+    assert stub.find(f"{{{NS}}}track-list").get("count") == "3"
+    doc = json.loads(asyncio.run(_render_cdstub(empty_db, "json")))
+    assert doc["cdstubs"] == [
+        {
+            "id": "zsXyqGWvw0zF024A_saTokxIMzo-",
+            "score": 100,
+            "count": 3,
+            "title": "Doo-lang Doo-lang",
+            "artist": "The Emergency",
+            "barcode": "700261200910",
+            "disambiguation": "CD Baby id:emergency2",
+        }
+    ]
