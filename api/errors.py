@@ -13,6 +13,10 @@ XML when negotiation itself failed).
 Under ``/api/`` (the native API) every error is JSON ``{"error": message, "parameter": name or null}``:
 ``mirror.errors.InvalidQuery`` and FastAPI's own parameter validation become 400, ``NotFound`` 404 and
 ``mirror.errors.ChangesExpired`` 410 Gone.
+
+Search (``mirror.errors.SearchError``): a query the engine refuses (``QueryTooComplex``, ``QuerySyntaxError``) is a
+400 (ws/2: ``Search server could not complete query: Bad request``, as MusicBrainz answers), any other search
+failure (the engine's time limit) a 503 whose message names no internals.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 
 from api.ws2.render import error_response
-from mirror.errors import ChangesExpired, InvalidQuery, NotFound
+from mirror.errors import ChangesExpired, InvalidQuery, NotFound, QuerySyntaxError, QueryTooComplex, SearchError
 
 NOT_ACCEPTABLE_MESSAGE = (
     "Invalid format. Either set an Accept header (recognized mime types are application/json and "
@@ -121,6 +125,18 @@ async def _validation(request: Request, exc: Exception) -> Response:
     return native_error(400, f"{parameter or 'request'}: {first.get('msg', 'invalid')}", parameter)
 
 
+SEARCH_REJECTED = "Search server could not complete query: Bad request"
+SEARCH_UNAVAILABLE = "Search server could not complete query: the search took too long, try a narrower query"
+
+
+async def _search_error(request: Request, exc: Exception) -> Response:
+    rejected = isinstance(exc, QueryTooComplex | QuerySyntaxError)
+    status = 400 if rejected else 503
+    if _native(request):
+        return native_error(status, str(exc) if rejected else SEARCH_UNAVAILABLE, "q" if rejected else None)
+    return error_response(status, SEARCH_REJECTED if rejected else SEARCH_UNAVAILABLE, _format_of(request, exc))
+
+
 def install_handlers(app: FastAPI) -> None:
     """Map every API and data-layer error to its ws/2 or native response, in one place."""
     app.add_exception_handler(ApiError, _api_error)
@@ -128,3 +144,4 @@ def install_handlers(app: FastAPI) -> None:
     app.add_exception_handler(InvalidQuery, _invalid_query)
     app.add_exception_handler(ChangesExpired, _changes_expired)
     app.add_exception_handler(RequestValidationError, _validation)
+    app.add_exception_handler(SearchError, _search_error)

@@ -11,7 +11,7 @@ to the best hit of the merged list.
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field
 from api.ws2.search import optional_module
 from mirror.errors import InvalidQuery
 from mirror.queries.search_summaries import SUMMARY_TYPES, Summary, summaries
+from mirror.search.lucene_ast import BoolQuery, Clause, Node, Term
 
 router = APIRouter(prefix="/api", tags=["search"])
 
@@ -70,20 +71,15 @@ def words_of(q: str) -> list[str]:
     return [w for w in q.split() if any(c.isalnum() for c in w)]
 
 
-def type_ahead_query(q: str) -> Any:
+def type_ahead_query(q: str) -> Node:
     """Every word a required term of the default fields; the last one also a prefix while being typed."""
     words = words_of(q)
     if not words:
         raise InvalidQuery("q", "give at least one word")
-    lucene = optional_module("mirror.search.lucene")
-    if lucene is None:
-        raise InvalidQuery("q", "search is not available on this mirror")
     typing = not q[-1:].isspace()
-    clauses = []
-    for n, word in enumerate(words):
-        prefix = typing and n == len(words) - 1
-        clauses.append(lucene.Clause("must", lucene.Term(None, word, prefix=prefix)))
-    return lucene.BoolQuery(tuple(clauses))
+    last = len(words) - 1
+    clauses = tuple(Clause("must", Term(None, w, prefix=typing and n == last)) for n, w in enumerate(words))
+    return BoolQuery(clauses)
 
 
 def describe(entity_type: str, s: Summary) -> str:

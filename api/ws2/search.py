@@ -15,7 +15,6 @@ import importlib
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from types import ModuleType
-from typing import Any
 
 from fastapi.responses import Response
 from lxml import etree
@@ -26,6 +25,7 @@ from api.ws2.render import NS, json_response, xml_response
 from api.ws2.search_hits import EXT_NS, HitKind, drop_empty_lists, with_score
 from api.ws2.search_other import KINDS as OTHER_KINDS
 from api.ws2.search_release import KINDS as RELEASE_KINDS
+from mirror.search.lucene import Node, parse_dismax, parse_lenient
 
 MAX_SEARCH_RESULTS = 500
 DEFAULT_LIMIT = 25
@@ -64,12 +64,10 @@ def optional_module(name: str) -> ModuleType | None:
         raise
 
 
-def parse_query(text: str, dismax: bool) -> Any:
-    """The query tree of ``text``: ``parse_dismax`` with ``dismax=true``, else ``parse_lenient``."""
-    lucene = optional_module("mirror.search.lucene")
-    if lucene is None:
-        raise NotImplementedYet("Search is not available on this mirror.")
-    return lucene.parse_dismax(text) if dismax else lucene.parse_lenient(text)
+def parse_query(text: str, dismax: bool) -> Node:
+    """The query tree of ``text``: ``parse_dismax`` with ``dismax=true``, else ``parse_lenient`` (which never
+    raises a syntax error: what does not parse is searched as text, as edismax does)."""
+    return parse_dismax(text) if dismax else parse_lenient(text)
 
 
 async def run_search(ctx: Ctx, core: str, text: str, *, limit: int, offset: int, dismax: bool) -> Response:

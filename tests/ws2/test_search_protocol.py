@@ -77,3 +77,13 @@ def test_search_only_resources_without_query_match_no_request_kind(ws2_get: Gett
 def test_bad_format_is_406_before_the_search(ws2_get: Getter) -> None:
     response = ws2_get("ds01", "/ws/2/artist?query=boa&fmt=yaml")
     assert response.status_code == 406
+
+
+@pytest.mark.parametrize("query", ["a " * 1100, "(" * 40 + "a" + ")" * 40, "x" * 10_001])
+def test_too_complex_query_is_rejected_like_the_search_server(ws2_get: Getter, query: str) -> None:
+    response = ws2_get("ds01", f"/ws/2/recording?query={query}&fmt=json")
+    assert response.status_code == 400
+    assert response.json()["error"] == "Search server could not complete query: Bad request"
+    response = ws2_get("ds01", f"/ws/2/recording/?query={query}")
+    assert response.status_code == 400
+    assert _error(response.text) == "Search server could not complete query: Bad request"
