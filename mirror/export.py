@@ -31,7 +31,7 @@ from mirror import __version__
 from mirror.db import libpq_url
 from mirror.errors import ExportError
 from mirror.export_tables import Statement, curated_tables, relationship_tables
-from mirror.frames import arrow_schema, prepare, to_batch
+from mirror.frames import arrow_schema, text_loaders, to_batch
 from mirror.load import CC0_ARCHIVES
 from mirror.schema.musicbrainz import ARCHIVES, MEMBER_ALIASES, metadata
 from mirror.state import replication_state
@@ -270,7 +270,8 @@ def export_parquet(
     with psycopg.connect(libpq_url(url)) as conn:
         conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
         conn.read_only = True
-        prepare(conn)
+        text_loaders(conn)
+        conn.execute("SET TIME ZONE 'UTC'")
         snapshot = conn.execute("SELECT now()").fetchone()
         state = replication_state(conn)
         jobs: list[tuple[TableResult, tuple[Statement, ...], Path, Sequence[str]]] = []

@@ -1,7 +1,7 @@
 """PostgreSQL result sets as Arrow record batches: one type mapping for the Parquet export and ``Mirror.sql``.
 
-``prepare(conn)`` makes a psycopg connection hand back the values Arrow wants (UUIDs, JSON and numerics as
-text, timestamps in UTC); ``arrow_schema(cursor.description)`` names the Arrow type of each result column from
+``text_loaders(conn_or_cursor)`` makes a psycopg connection or cursor hand back the values Arrow wants (UUIDs,
+JSON and numerics as their text); ``arrow_schema(cursor.description)`` names the Arrow type of each result column from
 its PostgreSQL type; ``to_batch(rows, schema)`` turns fetched rows into a ``pyarrow.RecordBatch``.
 
 Mapping: ``smallint``/``integer``/``bigint`` -> int16/int32/int64, ``real``/``double precision`` -> float32/64,
@@ -37,11 +37,10 @@ _SCALARS: dict[str, pa.DataType] = {
 }
 
 
-def prepare(conn: psycopg.Connection[Any]) -> None:
-    """Load UUID, JSON and other non-Arrow types as text and read timestamps in UTC on ``conn``."""
+def text_loaders(context: psycopg.Connection[Any] | psycopg.Cursor[Any]) -> None:
+    """Load UUID, JSON and other types without an Arrow counterpart as text on a connection or one cursor."""
     for name in TEXT_TYPES:
-        conn.adapters.register_loader(name, TextLoader)  # arrays of them load their elements with it too
-    conn.execute("SET TIME ZONE 'UTC'")
+        context.adapters.register_loader(name, TextLoader)  # arrays of them load their elements with it too
 
 
 def arrow_type(oid: int) -> pa.DataType:
