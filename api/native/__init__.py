@@ -4,7 +4,8 @@ from fastapi import APIRouter
 
 from api.native.entities import router as entities_router
 from api.native.lists import router as lists_router
+from api.native.resolve import router as resolve_router
 
-routers: list[APIRouter] = [entities_router, lists_router]
+routers: list[APIRouter] = [resolve_router, entities_router, lists_router]
 
 __all__ = ["routers"]
