@@ -185,6 +185,23 @@ def cmd_status(args: argparse.Namespace, settings: Settings, console: Console) -
     return 0
 
 
+def cmd_search_index(args: argparse.Namespace, settings: Settings, console: Console) -> int:
+    """Rebuild the search index of the data in place (the import builds it by itself)."""
+    import psycopg
+
+    from mirror.db import database_url, libpq_url
+    from mirror.load import LogProgress
+    from mirror.search.build import rebuild
+    from mirror.state import writer_lock
+
+    url = database_url(settings)
+    with psycopg.connect(libpq_url(url), autocommit=True) as lock_conn, writer_lock(lock_conn, "search-index"):
+        counts = rebuild(url, LogProgress())
+    for core, count in counts.items():
+        console.print(f"{core}: {count:,} documents")
+    return 0
+
+
 def cmd_sync(args: argparse.Namespace, settings: Settings, console: Console) -> int:
     """Apply replication packets; exit code 3 when a schema change needs `mbmirror init` first."""
     from mirror.db import database_url
@@ -333,6 +350,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     status = sub.add_parser("status", help="show what the database holds")
     status.set_defaults(func=cmd_status)
+
+    search_index = sub.add_parser("search-index", help="rebuild the search index of the data in place")
+    search_index.set_defaults(func=cmd_search_index)
 
     sync_cmd = sub.add_parser("sync", help="apply replication packets until up to date")
     sync_cmd.add_argument(

@@ -49,6 +49,8 @@ from mirror.archive import (
 from mirror.db import libpq_url, make_engine
 from mirror.errors import ArchiveError, DumpError, SchemaMismatch
 from mirror.schema.musicbrainz import ARCHIVES, MEMBER_ALIASES, SCHEMA_SEQUENCE, SCHEMAS, metadata
+from mirror.search import build as search_build
+from mirror.search.schema import SEARCH_SCHEMA
 from mirror.state import writer_lock
 
 log = logging.getLogger(__name__)
@@ -223,7 +225,7 @@ def _connect(url: str, autocommit: bool = False) -> psycopg.Connection[Any]:
 
 
 def _drop_schemas(conn: psycopg.Connection[Any], suffix: str) -> None:
-    for schema in SCHEMAS:
+    for schema in (*SCHEMAS, SEARCH_SCHEMA):
         conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema + suffix)))
 
 
@@ -352,6 +354,7 @@ def _swap(conn: psycopg.Connection[Any]) -> None:
                     sql.Identifier(schema + NEW_SUFFIX), sql.Identifier(schema)
                 )
             )
+        search_build.swap_in(conn)
 
 
 def _log_start(conn: psycopg.Connection[Any], sources: list[Path], archives: list[Path]) -> int:
@@ -448,6 +451,8 @@ def _run_import(url: str, paths: list[Path], progress: ImportProgress, jobs: int
         with _timed(summary, "index", progress):
             _build_keys(url, list(metadata.sorted_tables), summary, jobs)
             _set_replication_control(conn, meta)
+        with _timed(summary, "search", progress):
+            search_build.build_index(url, f"musicbrainz{NEW_SUFFIX}", progress=progress)
         with _timed(summary, "swap", progress):
             _swap(conn)
         with _timed(summary, "cleanup", progress):

@@ -56,5 +56,13 @@ def database_status(url: str) -> dict[str, Any]:
             status["schema change pending"] = (
                 f"packet of schema sequence {sync.schema_change_pending}: upgrade mbmirror and run `mbmirror init`"
             )
+        from mirror.search.build import index_state
+
+        search = index_state(conn)
+        status["search index"] = (
+            f"{search['documents']:,} documents, built {search['built']}"
+            if search
+            else "not built: run `mbmirror search-index`"
+        )
         status["entities"] = entity_counts(conn)
         return status
