@@ -16,7 +16,8 @@
     ├── ChangesExpired                the changes feed no longer holds the changes after a sequence
     └── SearchError                   a search query cannot be run
         ├── QuerySyntaxError          the query text is not valid Lucene syntax (``reason``, ``position``)
-        └── QueryTooComplex           the query exceeds a work limit: length, clauses or nesting depth
+        ├── QueryTooComplex           the query exceeds a work limit: length, clauses or nesting depth
+        └── SearchTimeout             the search ran longer than its statement timeout
 
 The API maps these to HTTP responses in one place (``api/errors.py``); the CLI prints their message and exits
 non-zero. Each exception carries the fields a caller needs, not just a string.
@@ -163,3 +164,11 @@ class QueryTooComplex(SearchError):
         self.maximum = maximum
         self.position = position
         self.reason = f"more than {maximum} {what}"
+
+
+class SearchTimeout(SearchError):
+    """The search ran longer than its statement timeout (``MBMIRROR_SEARCH_TIMEOUT_MS``)."""
+
+    def __init__(self, timeout_ms: int) -> None:
+        super().__init__(f"the search took longer than {timeout_ms} ms and was cancelled")
+        self.timeout_ms = timeout_ms

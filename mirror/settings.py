@@ -47,6 +47,9 @@ class Settings(BaseSettings):
         default=None, description="MetaBrainz access token for the replication packets; never logged."
     )
     statement_timeout_ms: int = Field(default=10_000, description="Statement timeout of API queries, in milliseconds.")
+    search_timeout_ms: int = Field(
+        default=3000, description="Statement timeout of one search (ws/2 ?query=, /api/search), in milliseconds."
+    )
     pool_size: int = Field(default=10, description="Connections in the API's pool (per worker).")
     host: str = Field(default="127.0.0.1", description="Address the API listens on.")
     port: int = Field(default=5000, description="Port the API listens on.")

@@ -1,1 +1,5 @@
-"""Full-text search over the mirror's data, inside PostgreSQL: the Lucene query parser and the search engine."""
+"""Search: text analysis, the index in PostgreSQL, Lucene queries, ranking (see README "Search")."""
+
+from mirror.search.engine import CORES, Hit, SearchOptions, SearchResult, search
+
+__all__ = ["CORES", "Hit", "SearchOptions", "SearchResult", "search"]

@@ -1,0 +1,410 @@
+"""Compile a query tree (``mirror.search.lucene``) for one core into SQL over its search table.
+
+Every leaf becomes a tsquery over the field-prefixed lexemes of ``doc`` (or a predicate on a typed column for
+int and date ranges). The compiler produces three things:
+
+- ``loose``: the Lucene match condition (MUST all, MUST_NOT none, at least one SHOULD when there is no MUST; a
+  purely negative group matches everything else, as Solr does at the top level);
+- ``strict``: the same with every SHOULD turned into MUST, used first to find candidates quickly (a document
+  matching every term outranks one that matches a subset);
+- ``score``: a sum over the positive leaves of ``boost * idf`` (BM25's idf from the vocabulary), taking, for an
+  unfielded term, the best of the core's default fields with their boosts (dismax), plus a bonus equal to the
+  group's weight when a field's whole value equals the query group's words (so "toto" puts Toto above
+  "Alistair Toto", and an exact release title above longer ones).
+
+The compiler is pure: the vocabulary facts it needs (document frequencies, fuzzy and wildcard expansions) are
+given by a ``Lookup``; the engine runs it, fetches what it asked for, and runs it again.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from psycopg import sql
+
+from mirror.errors import QueryTooComplex
+from mirror.search.analyze import normalize, tokens
+from mirror.search.build import field_terms
+from mirror.search.cores import Core
+from mirror.search.lucene import BoolQuery, MatchAll, Node, Phrase, Range, Term
+from mirror.search.schema import typed_column
+
+FUZZY_WEIGHT = 0.7  # a typo-tolerant alternative scores this much of the word it replaces (per edit)
+EXPANDED_WEIGHT = 1.0  # prefix, wildcard and range matches score a constant, like Lucene's multi-term queries
+EXACT_FACTOR = 1.0
+
+
+def quote(lexeme: str) -> str:
+    """A lexeme quoted for tsquery text."""
+    return "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+class Params:
+    """Bound parameters, named ``p0``, ``p1``, ... in the order they are added."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, Any] = {}
+
+    def add(self, value: Any) -> sql.Placeholder:
+        name = f"p{len(self.values)}"
+        self.values[name] = value
+        return sql.Placeholder(name)
+
+
+@dataclass(frozen=True)
+class Match:
+    """A match condition: a tsquery text, an SQL boolean, or a constant."""
+
+    ts: str | None = None
+    cond: sql.Composable | None = None
+    const: bool | None = None
+
+    def sql(self, params: Params) -> sql.Composable:
+        if self.const is not None:
+            return sql.SQL("TRUE" if self.const else "FALSE")
+        if self.ts is not None:
+            return sql.SQL("doc @@ {}::tsquery").format(params.add(self.ts))
+        assert self.cond is not None
+        return self.cond
+
+
+TRUE = Match(const=True)
+FALSE = Match(const=False)
+
+
+def and_(items: list[Match], params: Params) -> Match:
+    items = [m for m in items if m.const is not True]
+    if any(m.const is False for m in items):
+        return FALSE
+    if not items:
+        return TRUE
+    if len(items) == 1:
+        return items[0]
+    if all(m.ts is not None for m in items):
+        return Match(ts=" & ".join(f"({m.ts})" for m in items))
+    return Match(cond=sql.SQL("({})").format(sql.SQL(" AND ").join(m.sql(params) for m in items)))
+
+
+def or_(items: list[Match], params: Params) -> Match:
+    items = [m for m in items if m.const is not False]
+    if any(m.const is True for m in items):
+        return TRUE
+    if not items:
+        return FALSE
+    if len(items) == 1:
+        return items[0]
+    if all(m.ts is not None for m in items):
+        return Match(ts=" | ".join(f"({m.ts})" for m in items))
+    return Match(cond=sql.SQL("({})").format(sql.SQL(" OR ").join(m.sql(params) for m in items)))
+
+
+def not_(item: Match, params: Params) -> Match:
+    if item.const is not None:
+        return Match(const=not item.const)
+    if item.ts is not None:
+        return Match(ts=f"!({item.ts})")
+    return Match(cond=sql.SQL("NOT {}").format(item.sql(params)))
+
+
+@dataclass
+class Lookup:
+    """Vocabulary facts for one core: filled by the engine between compiler passes."""
+
+    docs: int
+    df: dict[str, int] = field(default_factory=dict)
+    expansions: dict[tuple[Any, ...], list[tuple[str, int, int]]] = field(default_factory=dict)  # lexeme, df, edits
+    want_df: set[str] = field(default_factory=set)
+    want_expansions: set[tuple[Any, ...]] = field(default_factory=set)
+
+    def freq(self, lexeme: str) -> int | None:
+        found = self.df.get(lexeme)
+        if found is None:
+            self.want_df.add(lexeme)
+        return found
+
+    def expand(self, key: tuple[Any, ...]) -> list[tuple[str, int, int]] | None:
+        found = self.expansions.get(key)
+        if found is None:
+            self.want_expansions.add(key)
+        return found
+
+    def idf(self, df: int) -> float:
+        return math.log(1 + (self.docs - df + 0.5) / (df + 0.5))
+
+    @property
+    def pending(self) -> bool:
+        return bool(self.want_df or self.want_expansions)
+
+
+@dataclass
+class Compiled:
+    """The compiled query."""
+
+    loose: Match
+    strict: Match
+    leaves: list[list[tuple[Match, float]]]  # per positive leaf: alternatives (condition, weight), best one counts
+    params: Params
+
+    def score(self, params: Params) -> sql.Composable:
+        parts: list[sql.Composable] = []
+        for alternatives in self.leaves:
+            cases = [
+                sql.SQL("CASE WHEN {} THEN {} ELSE 0 END").format(cond.sql(params), params.add(weight))
+                for cond, weight in alternatives
+            ]
+            parts.append(cases[0] if len(cases) == 1 else sql.SQL("GREATEST({})").format(sql.SQL(", ").join(cases)))
+        if not parts:
+            return sql.SQL("0::float8")
+        return sql.SQL("({})::float8").format(sql.SQL(" + ").join(parts))
+
+
+DROP = None  # a leaf with no words (only punctuation): removed from the query, as Lucene's analyzer does
+
+
+class Compiler:
+    """One pass over a query tree."""
+
+    def __init__(self, core: Core, lookup: Lookup, *, max_terms: int, max_expansions: int) -> None:
+        self.core = core
+        self.lookup = lookup
+        self.params = Params()
+        self.leaves: list[list[tuple[Match, float]]] = []
+        self.max_terms = max_terms
+        self.max_expansions = max_expansions
+        self.terms = 0
+
+    def compile(self, node: Node) -> Compiled:
+        result = self.node(node, 1.0, True)
+        if result is DROP:
+            return Compiled(FALSE, FALSE, [], self.params)
+        return Compiled(result[0], result[1], self.leaves, self.params)
+
+    # -- tree ---------------------------------------------------------------------------------------------
+    def node(self, node: Node, boost: float, scored: bool) -> tuple[Match, Match] | None:
+        if isinstance(node, BoolQuery):
+            return self.boolean(node, boost * node.boost, scored)
+        if isinstance(node, MatchAll):
+            if scored:
+                self.leaves.append([(TRUE, boost * node.boost)])
+            return TRUE, TRUE
+        alternatives = self.leaf(node, boost * node.boost)
+        if alternatives is None:
+            return DROP
+        match = or_([cond for cond, _ in alternatives], self.params)
+        if scored and alternatives:
+            self.leaves.append(alternatives)
+        return match, match
+
+    def boolean(self, node: BoolQuery, boost: float, scored: bool) -> tuple[Match, Match] | None:
+        must: list[tuple[Match, Match]] = []
+        should: list[tuple[Match, Match]] = []
+        must_not: list[Match] = []
+        for clause in node.clauses:
+            result = self.node(clause.query, boost, scored and clause.occur != "must_not")
+            if result is DROP:
+                continue
+            if clause.occur == "must":
+                must.append(result)
+            elif clause.occur == "should":
+                should.append(result)
+            else:
+                must_not.append(result[0])
+        if not (must or should or must_not):
+            return DROP
+        if scored:
+            self.exact_bonus(node, boost)
+        p = self.params
+        negatives = [not_(m, p) for m in must_not]
+        if must:
+            loose = and_([m[0] for m in must] + negatives, p)
+        elif should:
+            loose = and_([or_([m[0] for m in should], p), *negatives], p)
+        else:
+            loose = and_(negatives, p)
+        strict = and_([m[1] for m in must + should] + negatives, p)
+        return loose, strict
+
+    # -- leaves -------------------------------------------------------------------------------------------
+    def fields(self, name: str | None) -> list[tuple[str, float]] | None:
+        if name is None or name == "*":
+            return list(self.core.defaults.items())
+        resolved = self.core.field_for(name)
+        return [(resolved, 1.0)] if resolved else None
+
+    def leaf(self, node: Term | Phrase | Range, boost: float) -> list[tuple[Match, float]] | None:
+        fields = self.fields(node.field)
+        if fields is None:
+            return [(FALSE, 0.0)]  # a field this core does not have: matches nothing
+        out: list[tuple[Match, float]] = []
+        for name, field_boost in fields:
+            kind = self.core.fields[name]
+            weight = boost * field_boost
+            if isinstance(node, Range):
+                out.extend(self.range(node, name, kind, weight))
+            elif isinstance(node, Phrase):
+                out.extend(self.words(name, kind, node.text, weight, phrase=True, slop=node.slop))
+            else:
+                out.extend(self.term(node, name, kind, weight))
+        self.terms += len(out)
+        if self.terms > self.max_terms:
+            raise QueryTooComplex("terms", self.max_terms, 0)
+        if not out and not isinstance(node, Range):
+            return DROP
+        return out
+
+    def word_tokens(self, kind: str, text: str) -> tuple[str, ...]:
+        if kind in ("text", "accent"):
+            return tokens(text, kind == "accent")
+        return tuple(field_terms(kind, text)[:1])
+
+    def words(
+        self, name: str, kind: str, text: str, weight: float, *, phrase: bool = False, slop: int = 0
+    ) -> list[tuple[Match, float]]:
+        words = self.word_tokens(kind, text)
+        if not words:
+            return []
+        lexemes = [f"{name}:{w}" for w in words]
+        dfs = [self.lookup.freq(lexeme) for lexeme in lexemes]
+        idf = sum(self.lookup.idf(df or 0) for df in dfs)
+        joiner = " <-> " if not slop else " & "
+        out = [(Match(ts=joiner.join(map(quote, lexemes))), weight * idf)]
+        if len(words) == 1 and not phrase and kind in ("text", "accent") and dfs[0] is not None:
+            out.extend(self.typos(name, words[0], dfs[0], None, weight))
+        return out
+
+    def typos(self, name: str, word: str, df: int, edits: int | None, weight: float) -> list[tuple[Match, float]]:
+        """Fuzzy alternatives: asked for (``~``), or automatic for a word the field does not contain."""
+        if edits is None:
+            if df > 0 or len(word) < 4 or not word.isalpha():
+                return []
+            edits = 1 if len(word) < 8 else 2
+        found = self.lookup.expand(("fuzzy", name, word, min(edits, 2)))
+        if not found:
+            return []
+        return [
+            (Match(ts=quote(lexeme)), weight * self.lookup.idf(alt_df) * FUZZY_WEIGHT**distance)
+            for lexeme, alt_df, distance in found
+            if lexeme != f"{name}:{word}"
+        ]
+
+    def term(self, term: Term, name: str, kind: str, weight: float) -> list[tuple[Match, float]]:
+        if term.wildcard:
+            pattern = normalize(term.text) if kind in ("text", "accent") else term.text.casefold()
+            found = self.lookup.expand(("wildcard", name, pattern))
+            if not found:
+                return [(FALSE, 0.0)]
+            return [(Match(ts=" | ".join(quote(lex) for lex, _, _ in found)), weight * EXPANDED_WEIGHT)]
+        if term.prefix:
+            words = self.word_tokens(kind, term.text) if kind != "date" else (term.text.strip(),)
+            if not words:
+                return []
+            lexemes = [quote(f"{name}:{w}") for w in words]
+            lexemes[-1] += ":*"
+            return [(Match(ts=" <-> ".join(lexemes)), weight * EXPANDED_WEIGHT * len(words))]
+        if kind == "date":
+            return self.words(name, "keyword", term.text.strip(), weight)
+        out = self.words(name, kind, term.text, weight)
+        if term.fuzzy and out and kind in ("text", "accent"):
+            words = self.word_tokens(kind, term.text)
+            if len(words) == 1:
+                out.extend(self.typos(name, words[0], 0, term.fuzzy, weight))
+        return out
+
+    def range(self, node: Range, name: str, kind: str, weight: float) -> list[tuple[Match, float]]:
+        p = self.params
+        if kind in ("int", "date"):
+            column = sql.Identifier(typed_column(name, kind))
+            conds: list[sql.Composable] = []
+            if kind == "int":
+                try:
+                    low = int(node.low) if node.low is not None else None
+                    high = int(node.high) if node.high is not None else None
+                except ValueError:
+                    return [(FALSE, 0.0)]
+                if low is not None:
+                    conds.append(sql.SQL("v {} {}").format(sql.SQL(">=" if node.include_low else ">"), p.add(low)))
+                if high is not None:
+                    conds.append(sql.SQL("v {} {}").format(sql.SQL("<=" if node.include_high else "<"), p.add(high)))
+            else:
+                if node.low is not None:
+                    low_text = node.low.strip()
+                    if node.include_low:
+                        conds.append(sql.SQL("v >= {}").format(p.add(low_text)))
+                    else:
+                        conds.append(sql.SQL("(v > {0} AND left(v, length({0})) <> {0})").format(p.add(low_text)))
+                if node.high is not None:
+                    high_text = node.high.strip()
+                    if node.include_high:
+                        conds.append(sql.SQL("(v <= {0} OR left(v, length({0})) = {0})").format(p.add(high_text)))
+                    else:
+                        conds.append(sql.SQL("v < {}").format(p.add(high_text)))
+            where = sql.SQL(" AND ").join(conds) if conds else sql.SQL("TRUE")
+            cond = sql.SQL("EXISTS (SELECT 1 FROM unnest({}) v WHERE {})").format(column, where)
+            return [(Match(cond=cond), weight * EXPANDED_WEIGHT)]
+        found = self.lookup.expand(
+            (
+                "range",
+                name,
+                self.bound(kind, node.low),
+                self.bound(kind, node.high),
+                node.include_low,
+                node.include_high,
+            )
+        )
+        if not found:
+            return [(FALSE, 0.0)]
+        return [(Match(ts=" | ".join(quote(lex) for lex, _, _ in found)), weight * EXPANDED_WEIGHT)]
+
+    def bound(self, kind: str, value: str | None) -> str | None:
+        if value is None:
+            return None
+        words = self.word_tokens(kind, value)
+        return " ".join(words) if words else normalize(value)
+
+    # -- ranking ------------------------------------------------------------------------------------------
+    def exact_bonus(self, node: BoolQuery, boost: float) -> None:
+        """Per field, the group's plain words: bonus when a value of the field is exactly those words."""
+        groups: dict[str | None, list[str]] = {}
+        for clause in node.clauses:
+            query = clause.query
+            if clause.occur == "must_not" or not isinstance(query, Term | Phrase):
+                continue
+            if isinstance(query, Term) and (query.prefix or query.wildcard):
+                continue
+            groups.setdefault(query.field, []).append(query.text)
+        for name, texts in groups.items():
+            self._bonus(name, " ".join(texts), boost)
+
+    def single_bonus(self, node: Term | Phrase, boost: float) -> None:
+        if isinstance(node, Term) and (node.prefix or node.wildcard):
+            return
+        self._bonus(node.field, node.text, boost * node.boost)
+
+    def _bonus(self, name: str | None, text: str, boost: float) -> None:
+        fields = self.fields(name)
+        if not fields:
+            return
+        alternatives: list[tuple[Match, float]] = []
+        for field_name, field_boost in fields:
+            kind = self.core.fields[field_name]
+            if kind not in ("text", "accent"):
+                continue
+            words = tokens(text, kind == "accent")
+            if not words:
+                continue
+            idf = sum(self.lookup.idf(self.lookup.freq(f"{field_name}:{w}") or 0) for w in words)
+            alternatives.append(
+                (Match(ts=quote(f"{field_name}={' '.join(words)}")), boost * field_boost * idf * EXACT_FACTOR)
+            )
+        if alternatives:
+            self.leaves.append(alternatives)
+
+
+def compile_query(core: Core, node: Node, lookup: Lookup, *, max_terms: int, max_expansions: int) -> Compiled:
+    """One compiler pass; when ``lookup.pending`` afterwards, fetch and compile again."""
+    compiler = Compiler(core, lookup, max_terms=max_terms, max_expansions=max_expansions)
+    if isinstance(node, Term | Phrase):
+        compiler.single_bonus(node, 1.0)
+    return compiler.compile(node)

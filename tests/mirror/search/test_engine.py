@@ -1,0 +1,107 @@
+"""search(): Lucene semantics, ranking, typo tolerance and limits over a small synthetic corpus."""
+
+from __future__ import annotations
+
+import pytest
+
+from mirror.errors import QueryTooComplex, SearchError
+from mirror.search.lucene import BoolQuery, Clause, Term
+from tests.mirror.search.conftest import ARTISTS, Searcher, searcher
+
+NAMES = {number: name for number, (name, _, _) in enumerate(ARTISTS, 1)}
+
+
+@pytest.fixture(scope="module")
+def run(corpus: str) -> Searcher:
+    return searcher(corpus)
+
+
+def names(result: object) -> list[str]:
+    return [NAMES[hit.id] for hit in result.hits]  # type: ignore[attr-defined]
+
+
+def test_whole_name_ranks_above_partial_match(run: Searcher) -> None:
+    for query in ("toto", "artist:toto", "TOTO"):
+        result = run("artist", query)
+        assert names(result)[:2] == ["Toto", "Alistair Toto"], query
+        assert result.hits[0].score == 100
+        assert result.hits[1].score < 100
+        assert result.total == 2
+
+
+def test_diacritics_case_and_accent_fields(run: Searcher) -> None:
+    assert names(run("artist", "bjork"))[0] == "Björk"
+    assert names(run("artist", "SIGUR ROS"))[0] == "Sigur Rós"
+    assert names(run("artist", "artistaccent:rós"))[0] == "Sigur Rós"
+    assert run("artist", "artistaccent:ros").total == 0
+
+
+def test_alias_and_sort_name_matches(run: Searcher) -> None:
+    assert names(run("artist", "utada hikaru"))[0] == "宇多田ヒカル"
+    assert names(run("artist", "alias:gudmundsdottir"))[0] == "Björk"
+    assert names(run("artist", "sortname:(beatles the)"))[0] == "The Beatles"
+
+
+def test_japanese_whole_and_partial(run: Searcher) -> None:
+    assert names(run("artist", "宇多田ヒカル")) == ["宇多田ヒカル"]
+    assert names(run("artist", "ヒカル")) == ["宇多田ヒカル"]
+    assert run("artist", "ルカ").total == 0  # characters in another order are not a match
+
+
+def test_typo_is_tolerated_and_exact_spelling_wins(run: Searcher) -> None:
+    assert names(run("artist", "beatels"))[0] == "The Beatles"
+    assert names(run("artist", "pink floid"))[0] == "Pink Floyd"
+    assert names(run("artist", "beatles~1"))[0] == "The Beatles"
+
+
+def test_boolean_operators(run: Searcher) -> None:
+    assert set(names(run("artist", "beatles"))) == {"The Beatles", "Beatles Revival Band"}
+    assert names(run("artist", "beatles -revival")) == ["The Beatles"]
+    assert names(run("artist", "beatles AND revival")) == ["Beatles Revival Band"]
+    assert names(run("artist", "+beatles +band")) == ["Beatles Revival Band"]
+    assert set(names(run("artist", "toto OR floyd"))) == {"Toto", "Alistair Toto", "Pink Floyd"}
+    assert names(run("artist", "NOT filler NOT beatles NOT toto", limit=100))[0] != "Toto"
+
+
+def test_more_matching_terms_rank_first(run: Searcher) -> None:
+    assert names(run("artist", "beatles revival band"))[0] == "Beatles Revival Band"
+    assert names(run("artist", "the beatles"))[0] == "The Beatles"
+
+
+def test_phrase_prefix_wildcard(run: Searcher) -> None:
+    assert names(run("artist", '"revival band"')) == ["Beatles Revival Band"]
+    assert run("artist", '"band revival"').total == 0
+    assert set(names(run("artist", "beat*"))) == {"The Beatles", "Beatles Revival Band"}
+    assert set(names(run("artist", "b?atles"))) == {"The Beatles", "Beatles Revival Band"}
+    assert names(run("artist", "artist:*loyd")) == ["Pink Floyd"]
+    assert names(run("artist", "ac/dc")) == ["AC/DC"]
+
+
+def test_ranges_on_dates(run: Searcher) -> None:
+    found = set(names(run("artist", "begin:[1960 TO 1966] AND NOT artist:filler", limit=50)))
+    assert found == {"Björk", "The Beatles", "Pink Floyd"}
+    assert names(run("artist", "begin:{1975 TO 1977}")) == ["Toto"]
+    assert "Toto" in names(run("artist", "begin:[1976 TO *]", limit=100))
+
+
+def test_unknown_field_matches_nothing_but_keeps_other_clauses(run: Searcher) -> None:
+    assert run("artist", "nosuchfield:toto").total == 0
+    assert names(run("artist", "nosuchfield:x toto"))[:1] == ["Toto"]
+
+
+def test_paging_total_and_scores(run: Searcher) -> None:
+    everything = run("artist", "filler", limit=100)
+    assert everything.total == 40
+    page = run("artist", "filler", limit=10, offset=10)
+    assert [h.id for h in page.hits] == [h.id for h in everything.hits[10:20]]
+    assert page.total == 40
+    assert all(0 <= h.score <= 100 for h in page.hits)
+    assert run("artist", "*:*", limit=5).total == len(ARTISTS)
+
+
+def test_limits_raise_search_errors(run: Searcher) -> None:
+    many = BoolQuery(tuple(Clause("should", Term(None, f"word{n}")) for n in range(200)))
+    with pytest.raises(QueryTooComplex):
+        run("artist", many, max_terms=100)
+    with pytest.raises(SearchError):
+        run("no-such-core", "toto")
