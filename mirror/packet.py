@@ -1,13 +1,15 @@
 """Open and validate one v2 replication packet (``replication-<N>-v2.tar.bz2``).
 
-The packet is read in one pass. Its metadata members are checked as the reference loader does:
-``SCHEMA_SEQUENCE`` and ``REPLICATION_SEQUENCE`` must be ``^\\d+\\n$``, ``DBMIRROR_VERSION`` must be ``2``,
-and ``mbdump/pending_data`` must be there. ``mbdump/pending_keys`` may be missing (packets 158338-158340): then
-``Packet.keys`` is None and the applier falls back to the local catalogue.
+The packet is read in one pass, decompressed with the dump importer's parallel bzip2 reader; ``pending_data`` is
+parsed while it streams out of the archive (never held whole), in batches of lines. The metadata members are
+checked as the reference loader does: ``SCHEMA_SEQUENCE`` and ``REPLICATION_SEQUENCE`` must be ``^\\d+\\n$``,
+``DBMIRROR_VERSION`` must be ``2``, and ``mbdump/pending_data`` must be there. ``mbdump/pending_keys`` may be
+missing (packets 158338-158340): then ``Packet.keys`` is None and the applier falls back to the local catalogue.
 
 ``pending_data`` is parsed as PostgreSQL COPY text first (TAB-separated fields, ``\\N`` NULL, backslash escapes
-undone on the raw bytes), then each ``olddata``/``newdata`` field as JSON with a JSON parser. The unescaped JSON
-text is kept next to the parsed row so the applier can ship it to PostgreSQL without re-encoding.
+undone on the raw bytes, never a regex over whole rows), then each ``olddata``/``newdata`` field as JSON with a
+JSON parser (orjson, several times faster than the standard one). The unescaped JSON text is kept next to the
+parsed row so the applier can ship it to PostgreSQL without re-encoding.
 
 Every reader failure (truncated file, corrupt bzip2, bad tar, malformed line) becomes a ``PacketError``
 naming the packet.
@@ -17,11 +19,15 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 import tarfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, NamedTuple
+
+import indexed_bzip2
+import orjson
 
 from mirror.sync_errors import PacketError
 
@@ -42,12 +48,13 @@ _SIMPLE_ESCAPES = {
     b"v": b"\v",
 }
 _NUMBER = re.compile(r"\d+\n?")
+_OPS = {b"i": "i", b"u": "u", b"d": "d"}
+_CHUNK = 1 << 20
 Row = dict[str, Any]
 
 
-@dataclass(frozen=True, slots=True)
-class PendingChange:
-    """One row of ``pending_data``: raw JSON text (COPY-unescaped) and the parsed rows."""
+class PendingChange(NamedTuple):
+    """One row of ``pending_data``: raw JSON text (COPY-unescaped) and the parsed rows (a tuple: cheap to make)."""
 
     seqid: int
     table: str
@@ -81,13 +88,25 @@ def _unescape_match(match: re.Match[bytes]) -> bytes:
     return _SIMPLE_ESCAPES.get(char, char)
 
 
+def _unescape(raw: bytes) -> bytes:
+    """Undo COPY text escapes. JSON rows hold almost only escaped backslashes: those are undone by one split and
+    join (left to right, as COPY pairs them); any other escape left in a piece goes through the regex."""
+    if b"\\" not in raw:
+        return raw
+    if b"\\" not in raw.replace(b"\\\\", b""):  # escaped backslashes only: bytes.replace pairs left to right too
+        return raw.replace(b"\\\\", b"\\")
+    parts = raw.split(b"\\\\")
+    for i, part in enumerate(parts):
+        if b"\\" in part:
+            parts[i] = _ESCAPE.sub(_unescape_match, part)
+    return b"\\".join(parts)
+
+
 def copy_field(raw: bytes) -> str | None:
     """One COPY text field -> its value (None for ``\\N``)."""
     if raw == b"\\N":
         return None
-    if b"\\" in raw:
-        raw = _ESCAPE.sub(_unescape_match, raw)
-    return raw.decode("utf-8")
+    return _unescape(raw).decode("utf-8")
 
 
 def copy_rows(payload: bytes, columns: int, name: str, member: str) -> list[list[str | None]]:
@@ -172,69 +191,136 @@ def _number(text: str, name: str, member: str) -> int:
     return int(text)
 
 
-def _json_row(text: str | None, name: str, seqid: str | None) -> Row | None:
-    if text is None:
-        return None
+def _json_row(text: str, name: str, seqid: int) -> Row:
     try:
-        row = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise PacketError(name, f"pending_data seqid {seqid}: invalid JSON ({exc})") from exc
+        row = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        try:  # integers beyond 64 bits, which only the standard parser reads, or a real error it explains
+            row = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise PacketError(name, f"pending_data seqid {seqid}: invalid JSON ({exc})") from exc
     if not isinstance(row, dict):
         raise PacketError(name, f"pending_data seqid {seqid}: row JSON is not an object")
     return row
 
 
-def parse_pending_data(payload: bytes, name: str) -> list[PendingChange]:
-    changes: list[PendingChange] = []
-    for seqid, table, op, xid, old, new, _ctid, _depth in copy_rows(payload, 8, name, "pending_data"):
-        if seqid is None or table is None or op is None or xid is None:
-            raise PacketError(name, f"pending_data seqid {seqid}: NULL in seqid, tablename, op or xid")
-        if op not in ("i", "u", "d") or (op != "i") != (old is not None) or (op != "d") != (new is not None):
-            raise PacketError(name, f"pending_data seqid {seqid}: op {op!r} does not match olddata/newdata")
-        try:
-            split_table_name(table)
-            change = PendingChange(
-                int(seqid), table, op, int(xid), old, new, _json_row(old, name, seqid), _json_row(new, name, seqid)
+class _PendingData:
+    """Parses ``pending_data`` lines as they stream out of the archive, one tight loop per batch of lines."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.changes: list[PendingChange] = []
+        self.lines = 0
+        self._tables: dict[bytes, str] = {}  # raw table name -> validated name: a packet has few tables
+
+    def feed(self, lines: list[bytes]) -> None:
+        name, tables, append = self.name, self._tables, self.changes.append
+        for line in lines:
+            self.lines += 1
+            fields = line.split(b"\t")
+            if len(fields) != 8:
+                raise PacketError(name, f"pending_data line {self.lines} has {len(fields)} fields, expected 8")
+            raw_seqid, raw_table, raw_op, raw_xid, raw_old, raw_new = fields[:6]
+            try:
+                seqid, xid = int(raw_seqid), int(raw_xid)
+                table = tables.get(raw_table) or self._table(raw_table)
+                old = None if raw_old == b"\\N" else _unescape(raw_old).decode("utf-8")
+                new = None if raw_new == b"\\N" else _unescape(raw_new).decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise PacketError(name, f"pending_data line {self.lines} is not UTF-8: {exc}") from exc
+            except ValueError as exc:
+                raise PacketError(name, f"pending_data line {self.lines}: {exc}") from exc
+            op = _OPS.get(raw_op)
+            if op is None or (op != "i") != (old is not None) or (op != "d") != (new is not None):
+                shown = raw_op.decode("utf-8", "replace")
+                raise PacketError(name, f"pending_data seqid {seqid}: op {shown!r} does not match olddata/newdata")
+            append(
+                PendingChange(
+                    seqid,
+                    table,
+                    op,
+                    xid,
+                    old,
+                    new,
+                    None if old is None else _json_row(old, name, seqid),
+                    None if new is None else _json_row(new, name, seqid),
+                )
             )
-        except ValueError as exc:
-            raise PacketError(name, f"pending_data seqid {seqid}: {exc}") from exc
-        changes.append(change)
-    return changes
+
+    def _table(self, raw: bytes) -> str:
+        table = copy_field(raw)
+        if table is None:
+            raise ValueError("NULL table name")
+        split_table_name(table)  # raises ValueError for a malformed name
+        self._tables[raw] = table
+        return table
 
 
-def _read_members(data: bytes, name: str) -> dict[str, bytes]:
-    members: dict[str, bytes] = {}
+def _stream_lines(member: IO[bytes], sink: _PendingData) -> None:
+    """Feed a member to ``sink`` in batches of whole lines, never holding more than one chunk."""
+    rest = b""
+    while chunk := member.read(_CHUNK):
+        lines = (rest + chunk).split(b"\n")
+        rest = lines.pop()
+        sink.feed(lines)
+    if rest:
+        sink.feed([rest])
+
+
+def _open(source: Path | bytes, name: str) -> IO[bytes]:
+    """A decompressing reader over the packet (parallel bzip2, as the dump importer)."""
     try:
-        with tarfile.open(fileobj=io.BytesIO(data), mode="r|bz2") as tar:
+        if isinstance(source, Path):
+            with source.open("rb") as file:
+                magic = file.read(3)
+        else:
+            magic = source[:3]
+        if magic != b"BZh":
+            raise PacketError(name, "not a bzip2 file")
+        target: Any = str(source) if isinstance(source, Path) else io.BytesIO(source)
+        raw: IO[bytes] = indexed_bzip2.open(target, parallelization=os.cpu_count() or 1)
+    except (OSError, RuntimeError, ValueError) as exc:
+        raise PacketError(name, f"cannot read: {exc}") from exc
+    return raw
+
+
+def _read_members(source: Path | bytes, name: str) -> tuple[dict[str, bytes], _PendingData | None]:
+    """Small members as bytes; ``pending_data`` parsed while it streams."""
+    members: dict[str, bytes] = {}
+    pending: _PendingData | None = None
+    raw = _open(source, name)
+    try:
+        with tarfile.open(fileobj=raw, mode="r|", bufsize=_CHUNK) as tar:
             for info in tar:
                 if not info.isfile():
                     continue
                 extracted = tar.extractfile(info)
                 if extracted is None:
                     continue
-                members[info.name.removeprefix("./")] = extracted.read()
-    except (tarfile.TarError, EOFError, OSError, ValueError) as exc:
-        raise PacketError(name, f"truncated or corrupt archive ({type(exc).__name__}: {exc})") from exc
-    return members
+                member = info.name.removeprefix("./")
+                if member == "mbdump/pending_data":
+                    pending = _PendingData(name)
+                    _stream_lines(extracted, pending)
+                else:
+                    members[member] = extracted.read()
+    except (tarfile.TarError, EOFError, OSError, ValueError, RuntimeError) as exc:
+        detail = str(exc) if str(exc) not in ("", "std::exception") else "unexpected end of data"
+        raise PacketError(name, f"truncated or corrupt archive ({type(exc).__name__}: {detail})") from exc
+    finally:
+        raw.close()
+    return members, pending
 
 
 def read_packet(source: Path | bytes, name: str | None = None) -> Packet:
     """Open and validate a packet from a file or its bytes."""
-    if isinstance(source, Path):
-        name = name or source.name
-        try:
-            data = source.read_bytes()
-        except OSError as exc:
-            raise PacketError(name, f"cannot read: {exc}") from exc
-    else:
-        data = source
-        name = name or "(bytes)"
-    if not data.startswith(b"BZh"):
-        raise PacketError(name, "not a bzip2 file")
-    members = _read_members(data, name)
-    missing = [member for member in REQUIRED_MEMBERS if member not in members]
+    name = name or (source.name if isinstance(source, Path) else "(bytes)")
+    members, pending = _read_members(source, name)
+    missing = [member for member in REQUIRED_MEMBERS[:4] if member not in members]
+    if pending is None:
+        missing.append("mbdump/pending_data")
     if missing:
         raise PacketError(name, f"truncated or incomplete packet: missing {', '.join(missing)}")
+    assert pending is not None  # else missing above
     try:
         text = {key: members[key].decode("utf-8") for key in REQUIRED_MEMBERS[:4]}
     except UnicodeDecodeError as exc:
@@ -264,7 +350,7 @@ def read_packet(source: Path | bytes, name: str | None = None) -> Packet:
         sequence=sequence,
         schema_sequence=schema_sequence,
         timestamp=text["TIMESTAMP"].strip(),
-        changes=parse_pending_data(members["mbdump/pending_data"], name),
+        changes=pending.changes,
         keys=keys,
         transaction_times=times,
     )

@@ -46,6 +46,12 @@ class Settings(BaseSettings):
     replication_token: SecretStr | None = Field(
         default=None, description="MetaBrainz access token for the replication packets; never logged."
     )
+    sync_poll_seconds: float = Field(
+        default=3600.0,
+        gt=0,
+        description="How long `mbmirror sync --follow` waits (±10 % jitter) before looking for a new packet "
+        "after it caught up; packets are published hourly.",
+    )
     statement_timeout_ms: int = Field(default=10_000, description="Statement timeout of API queries, in milliseconds.")
     search_timeout_ms: int = Field(
         default=3000, description="Statement timeout of one search (ws/2 ?query=, /api/search), in milliseconds."

@@ -10,10 +10,10 @@ One pass (``mbmirror sync``) holds the writer lock and repeats, until no packet 
    that the packet's own ``replication_control`` row moved the sequence to N+1 before committing.
 
 Nothing advances on error: a failed step rolls back its packet, records the (redacted) error in
-``mbmirror.sync_state`` and raises. ``follow=True`` (``mbmirror sync --follow``) repeats passes hourly with
-jitter, retries network errors, corrupt downloads, a busy lock and lost database connections with exponential
-backoff, and returns after the current packet on SIGTERM (or when ``stop`` is set). The lock is held per pass,
-not while sleeping, so an import can run between passes.
+``mbmirror.sync_state`` and raises. ``follow=True`` (``mbmirror sync --follow``) repeats passes every
+``settings.sync_poll_seconds`` (hourly by default) with jitter, retries network errors, corrupt downloads, a busy
+lock and lost database connections with exponential backoff, and returns after the current packet on SIGTERM
+(or when ``stop`` is set). The lock is held per pass, not while sleeping, so an import can run between passes.
 
 Sources: the official feed (``settings.replication_url`` + ``?token=``, the token from
 ``settings.replication_token``), any other base URL (sent no token, so it cannot leak to a third party), or a
@@ -324,7 +324,7 @@ def sync(
     *,
     client: httpx.Client | None = None,
     stop: threading.Event | None = None,
-    poll_interval: float = 3600.0,
+    poll_interval: float | None = None,
     retry_delay: float = 10.0,
     max_backoff: float = 900.0,
     on_progress: Progress | None = None,
@@ -333,9 +333,9 @@ def sync(
     """Apply packets from ``current_replication_sequence + 1`` until none is available (see the module doc).
 
     ``database_url`` is a SQLAlchemy or libpq URL. With ``follow``, keep polling every ``poll_interval``
-    seconds (±10 % jitter) until SIGTERM or ``stop``; transient failures back off from ``retry_delay`` up to
-    ``max_backoff``. Raises ``SyncError`` subclasses (``exit_code`` 1, or 3 for a schema change) and
-    ``LockHeldError`` when another import or sync runs (one-shot mode only).
+    seconds (default ``settings.sync_poll_seconds``, ±10 % jitter) until SIGTERM or ``stop``; transient failures
+    back off from ``retry_delay`` up to ``max_backoff``. Raises ``SyncError`` subclasses (``exit_code`` 1, or 3
+    for a schema change) and ``LockHeldError`` when another import or sync runs (one-shot mode only).
     """
     started = time.perf_counter()
     stop = stop or threading.Event()
@@ -351,6 +351,7 @@ def sync(
 
         previous_handler = signal.signal(signal.SIGTERM, on_sigterm)
     token = settings.replication_token
+    poll = settings.sync_poll_seconds if poll_interval is None else poll_interval
     try:
         packets = make_source(settings, source, http, retry_delay)
         failures = 0
@@ -371,7 +372,7 @@ def sync(
                 _wait(stop, delay)
             else:
                 if follow and not stop.is_set():
-                    _wait(stop, poll_interval * random.uniform(0.9, 1.1))
+                    _wait(stop, poll * random.uniform(0.9, 1.1))
             if not follow or stop.is_set():
                 break
         result.stopped = stop.is_set()

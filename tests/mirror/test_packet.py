@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from mirror import packet as packet_module
 from mirror.packet import copy_field, parse_text_array, read_packet, split_table_name
 from mirror.sync_errors import PacketError
 from mirror.tools.packets import (
@@ -229,3 +230,69 @@ def test_table_names_and_key_arrays_are_parsed_like_postgresql() -> None:
     assert parse_text_array("{id}") == ("id",)
     assert parse_text_array('{entity0,"odd col"}') == ("entity0", "odd col")
     assert parse_text_array("{}") == ()
+
+
+def test_copy_field_pairs_backslashes_left_to_right_before_other_escapes() -> None:
+    assert copy_field(b"\\\\n") == "\\n"  # an escaped backslash, then a plain n
+    assert copy_field(b"\\\\\\n") == "\\\n"  # an escaped backslash, then an escaped newline
+    assert copy_field(b"\\\\\\\\") == "\\\\"
+    assert copy_field(b'{"a":"x\\\\"y\\\\\\\\z"}') == '{"a":"x\\"y\\\\z"}'
+    assert copy_field(b"\\\\\\101\\x5c\\\\") == "\\A\\\\"
+
+
+def _packet_with_pending_data(pending_data: bytes) -> bytes:
+    return _tar_bz2(
+        {
+            "TIMESTAMP": b"x\n",
+            "REPLICATION_SEQUENCE": b"5\n",
+            "SCHEMA_SEQUENCE": b"31\n",
+            "DBMIRROR_VERSION": b"2\n",
+            "mbdump/pending_data": pending_data,
+        }
+    )
+
+
+def test_reader_streams_pending_data_across_chunk_boundaries(monkeypatch: pytest.MonkeyPatch) -> None:
+    changes = [insert("musicbrainz.artist", {**ARTIST, "id": i, "name": f"é名 \\ {i}\t"}, xid=i) for i in range(40)]
+    whole = read_packet(packet_bytes(5, changes))
+    monkeypatch.setattr(packet_module, "_CHUNK", 7)  # lines, escapes and UTF-8 sequences cut anywhere
+    assert read_packet(packet_bytes(5, changes)).changes == whole.changes
+    assert [c.new["name"] for c in whole.changes[:2] if c.new] == ["é名 \\ 0\t", "é名 \\ 1\t"]
+
+
+def test_reader_takes_a_last_line_without_newline() -> None:
+    line = b'7\tmusicbrainz.artist\td\t9\t{"id":3}\t\\N\t\\N\t\\N'
+    (change,) = read_packet(_packet_with_pending_data(line)).changes
+    assert (change.seqid, change.table, change.op, change.xid, change.old, change.new) == (
+        7,
+        "musicbrainz.artist",
+        "d",
+        9,
+        {"id": 3},
+        None,
+    )
+
+
+def test_reader_keeps_integers_beyond_64_bits() -> None:
+    big = 2**70
+    line = f'1\tmusicbrainz.artist\ti\t5\t\\N\t{{"id":{big},"x":1.5}}\t\\N\t\\N\n'.encode()
+    (change,) = read_packet(_packet_with_pending_data(line)).changes
+    assert change.new == {"id": big, "x": 1.5}
+    assert change.new_json == f'{{"id":{big},"x":1.5}}'
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        (b'1\tmusicbrainz.artist\ti\t5\t\\N\t{"id":\t\\N\t\\N\n', "invalid JSON"),
+        (b"1\tmusicbrainz.artist\ti\t5\t\\N\t[1]\t\\N\t\\N\n", "not an object"),
+        (b'x\tmusicbrainz.artist\ti\t5\t\\N\t{"id":1}\t\\N\t\\N\n', "pending_data line 1"),
+        (b'1\t\\N\ti\t5\t\\N\t{"id":1}\t\\N\t\\N\n', "NULL table name"),
+        (b'1\ta.b.c\ti\t5\t\\N\t{"id":1}\t\\N\t\\N\n', "not a table name"),
+        (b'1\tmusicbrainz.artist\ti\t5\t\\N\t{"id":"\xff"}\t\\N\t\\N\n', "not UTF-8"),
+        (b'1\tmusicbrainz.artist\tx\t5\t\\N\t{"id":1}\t\\N\t\\N\n', "op 'x' does not match"),
+    ],
+)
+def test_reader_refuses_malformed_pending_data_lines(line: bytes, message: str) -> None:
+    with pytest.raises(PacketError, match=message):
+        read_packet(_packet_with_pending_data(line))

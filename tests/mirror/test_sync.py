@@ -17,6 +17,7 @@ from typing import Any
 
 import httpx
 import pytest
+from pydantic import ValidationError
 from sqlalchemy import inspect
 
 from mirror.db import make_engine
@@ -332,3 +333,43 @@ def test_follow_survives_network_errors_and_a_lost_database_connection(seeded_db
     assert outcome["result"].applied == [101, 102] and outcome["result"].stopped
     assert status.errors_total >= 1 and status.packets_applied == 2
     assert calls.count(f"/api/musicbrainz/{packet_name(102)}") >= 2  # fetched again after the lost connection
+
+
+def test_follow_waits_sync_poll_seconds_between_polls(seeded_db: str) -> None:
+    data = packet_bytes(101, traffic_packets(101, 1)[101])
+    requests: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        requests.append(request.url.path)
+        if request.url.path.endswith(packet_name(101)) and len(requests) > 3:  # published after three polls
+            return httpx.Response(200, content=data)
+        return httpx.Response(404)
+
+    configured = Settings(replication_token=TOKEN, sync_poll_seconds=0.05, _env_file=None)  # type: ignore[call-arg]
+    stop = threading.Event()
+    outcome: dict[str, Any] = {}
+    with httpx.Client(transport=httpx.MockTransport(handler)) as client:
+        thread = threading.Thread(
+            target=lambda: outcome.update(result=sync(configured, seeded_db, follow=True, client=client, stop=stop))
+        )
+        thread.start()
+        try:
+            deadline = time.monotonic() + 60  # the default (an hour) would never get there
+            while len(requests) < 6:  # 101 missing three times, then applied, then 102 missing twice
+                assert time.monotonic() < deadline and thread.is_alive(), requests
+                time.sleep(0.05)
+        finally:
+            stop.set()
+            thread.join(timeout=30)
+    assert outcome["result"].applied == [101]
+    assert requests.count(f"/api/musicbrainz/{packet_name(101)}") >= 4
+
+
+def test_sync_poll_seconds_comes_from_the_environment_and_must_be_positive(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("MBMIRROR_SYNC_POLL_SECONDS", raising=False)
+    assert Settings(_env_file=None).sync_poll_seconds == 3600  # type: ignore[call-arg]
+    monkeypatch.setenv("MBMIRROR_SYNC_POLL_SECONDS", "90")
+    assert Settings(_env_file=None).sync_poll_seconds == 90  # type: ignore[call-arg]
+    monkeypatch.setenv("MBMIRROR_SYNC_POLL_SECONDS", "0")
+    with pytest.raises(ValidationError, match="sync_poll_seconds"):
+        Settings(_env_file=None)  # type: ignore[call-arg]
