@@ -47,6 +47,7 @@ from psycopg import sql
 from mirror.packet import Packet, PendingChange, Row, split_table_name
 from mirror.schema.entities import RELATABLE_TYPES
 from mirror.schema.musicbrainz import SCHEMA_SEQUENCE, SCHEMAS
+from mirror.search import refresh as search_refresh
 from mirror.sync_errors import (
     ApplyError,
     DuplicatePacket,
@@ -421,6 +422,7 @@ def apply_packet(
                     done += len(chunk)
                     if on_progress is not None:
                         on_progress(done, result.changes)
+        search_refresh.refresh(conn, packet.changes)  # the search documents the changes affect, same transaction
         result.entities_changed = _record_entities(conn, plan)
         _verify(conn, packet)
     result.seconds = time.perf_counter() - started
