@@ -18,11 +18,14 @@ Conn = psycopg.Connection[Any]
 
 
 def open_pool(conninfo: str, size: int, options: str) -> ConnectionPool[Conn]:
-    """A started pool of read-only connections (tuple rows; the data layer picks its row factories)."""
+    """A started pool of read-only connections (tuple rows; the data layer picks its row factories).
+
+    ``min_size=0``: connections are opened on the first native request, so a server used for ws/2 only keeps
+    no extra connection (nor its background maintenance) on the database."""
     pool: ConnectionPool[Conn] = ConnectionPool(
-        conninfo, min_size=1, max_size=max(1, size), kwargs={"options": options}, open=False, name="mbmirror-native"
+        conninfo, min_size=0, max_size=max(1, size), kwargs={"options": options}, open=False, name="mbmirror-native"
     )
-    pool.open(wait=True)
+    pool.open()
     return pool
 
 
