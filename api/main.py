@@ -30,6 +30,14 @@ from mirror.db import libpq_url
 from mirror.queries.status import ping, prometheus_text, status
 from mirror.settings import Settings
 
+PREPARED_MAX = 2000  # prepared statements kept per pooled connection
+
+
+async def _configure(conn: AsyncConnection[dict[str, Any]]) -> None:
+    # Prepare every statement on first use and keep them all: a lookup's batched statements (one per
+    # combination of queries, ``mirror.queries.pipeline``) are then planned once per connection.
+    conn.prepared_max = PREPARED_MAX
+
 
 def create_app(settings: Settings, database_url: str, registry: Registry | None = None) -> FastAPI:
     """A ws/2 app reading the database at ``database_url`` (a SQLAlchemy or libpq URL)."""
@@ -49,7 +57,8 @@ def create_app(settings: Settings, database_url: str, registry: Registry | None 
             conninfo,
             min_size=1,
             max_size=max(1, settings.pool_size),
-            kwargs={"row_factory": dict_row, "options": options},
+            kwargs={"row_factory": dict_row, "options": options, "prepare_threshold": 0},
+            configure=_configure,
             open=False,
             name="mbmirror-api",
         )

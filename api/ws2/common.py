@@ -9,12 +9,13 @@ schema order) and ``json_extras`` adds the matching JSON keys.
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
 from api.ws2.params import ENTITY_TYPES
-from api.ws2.registry import Ctx, Entity
+from api.ws2.registry import Ctx, Entity, Fetch
 from api.ws2.render import Element, container, sub
 from mirror.queries import common as q
 from mirror.queries.pipeline import Statement, fetch_many
@@ -104,12 +105,18 @@ async def attach_relations(ctx: Ctx, entities: Sequence[Entity], found: dict[int
             wanted[rel["target_type"]].add(rel["target"])
     loaded: dict[str, dict[int, Entity]] = {}
     nested = ctx.with_incs(ctx.incs & TARGET_INCS)
+
+    async def fetch(target_type: str, fetch: Fetch, ids: list[int]) -> None:
+        loaded[target_type] = await fetch(nested, ids)
+
+    # (a related artist comes with the country of its area or of the nearest area containing it)
+    fetches = []
     for target_type, target_ids in wanted.items():
         resource = ctx.registry.entity_type(target_type)
         if resource is None or resource.fetch is None:
             continue  # a resource not served (yet): its relationships are left out
-        # (a related artist comes with the country of its area or of the nearest area containing it)
-        loaded[target_type] = await resource.fetch(nested, sorted(target_ids))
+        fetches.append(fetch(target_type, resource.fetch, sorted(target_ids)))
+    await asyncio.gather(*fetches)  # the targets of each type load together (``fetch_many``)
     for e in entities:
         rels = []
         for rel in found.get(e["_id"], []):

@@ -13,6 +13,7 @@ Entity keys: ``_id``, ``id``, ``title`` plus ``_row`` (the query layer's datacla
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -57,44 +58,62 @@ async def release_entities(
     credit_ids: set[int] = set()
     if wants_credits(ctx):
         credit_ids.update(r.artist_credit for r in rows.values())
-    group_credits = False  # the credits of the release groups load with the release's (same artist incs)
-    if ctx.has("release-groups"):
-        rg_incs = ctx.incs & RELEASE_GROUP_NESTED_INCS
-        if ctx.has("release-group-level-rels"):
-            rg_incs |= rels_of(ctx)
-        group_credits = wants_credits(ctx.with_incs(rg_incs))
-        groups = await release_group_entities(
+    rg_incs = ctx.incs & RELEASE_GROUP_NESTED_INCS
+    if ctx.has("release-group-level-rels"):
+        rg_incs |= rels_of(ctx)
+    # the credits of the release groups load with the release's (same artist incs)
+    group_credits = ctx.has("release-groups") and wants_credits(ctx.with_incs(rg_incs))
+
+    # Independent branches run together: their statements at each depth are sent as one (``fetch_many``).
+    async def groups() -> None:
+        found = await release_group_entities(
             ctx.with_incs(rg_incs), [r.release_group for r in rows.values()], toplevel=False, credits=False
         )
         for e in releases:
-            e["release_group"] = groups.get(e["_row"].release_group)
+            e["release_group"] = found.get(e["_row"].release_group)
         if group_credits:
-            credit_ids.update(g["_row"].artist_credit for g in groups.values())
-    if toplevel and ctx.has("labels"):
+            credit_ids.update(g["_row"].artist_credit for g in found.values())
+
+    async def labels() -> None:
         label_info = await load_label_info(ctx.conn, entities)
         for e in releases:
             e["label_info"] = label_info[e["_id"]]
-    with_tracks = ctx.has("recordings")
-    if ctx.has("media", "discids", "recordings"):
+
+    async def media_and_recordings() -> None:
+        with_tracks = ctx.has("recordings")
         media = await load_media(ctx.conn, entities, tracks=with_tracks or media_tracks, discids=ctx.has("discids"))
         for e in releases:
             e["media"] = media[e["_id"]]
-        if with_tracks:
-            tracks = [t for ms in media.values() for t in all_tracks(ms)]
-            if wants_credits(ctx):
-                credit_ids.update(t.artist_credit for t in tracks)
-            rec_incs = ctx.incs & RECORDING_NESTED_INCS
-            if ctx.has("recording-level-rels"):
-                rec_incs |= rels_of(ctx)
-                if ctx.has("work-level-rels"):
-                    rec_incs |= {"work-level-rels"}
-            recordings = await recording_entities(
-                ctx.with_incs(rec_incs), [t.recording for t in tracks], credits=False, toplevel=False
-            )
-            if wants_credits(ctx):
-                credit_ids.update(rec["_row"].artist_credit for rec in recordings.values())
-            for e in releases:
-                e["recordings"] = recordings
+        if not with_tracks:
+            return
+        tracks = [t for ms in media.values() for t in all_tracks(ms)]
+        if wants_credits(ctx):
+            credit_ids.update(t.artist_credit for t in tracks)
+        rec_incs = ctx.incs & RECORDING_NESTED_INCS
+        if ctx.has("recording-level-rels"):
+            rec_incs |= rels_of(ctx)
+            if ctx.has("work-level-rels"):
+                rec_incs |= {"work-level-rels"}
+        recordings = await recording_entities(
+            ctx.with_incs(rec_incs), [t.recording for t in tracks], credits=False, toplevel=False
+        )
+        if wants_credits(ctx):
+            credit_ids.update(rec["_row"].artist_credit for rec in recordings.values())
+        for e in releases:
+            e["recordings"] = recordings
+
+    async def extras() -> None:
+        extra_incs = ctx.incs & (EXTRA_INCS if toplevel else EXTRA_INCS - {"annotation"})
+        await load_extras(ctx.with_incs(extra_incs | rels_of(ctx) | (ctx.incs & TARGET_INCS)), "release", releases)
+
+    branches = [extras()]
+    if ctx.has("release-groups"):
+        branches.append(groups())
+    if toplevel and ctx.has("labels"):
+        branches.append(labels())
+    if ctx.has("media", "discids", "recordings"):
+        branches.append(media_and_recordings())
+    await asyncio.gather(*branches)
     if credit_ids:
         credits = await load_credits(ctx, credit_ids)
         for e in releases:
@@ -104,8 +123,6 @@ async def release_entities(
                 e["release_group"]["artist_credit"] = credits.get(e["release_group"]["_row"].artist_credit, [])
             for rec in (e.get("recordings") or {}).values():
                 rec["artist_credit"] = credits.get(rec["_row"].artist_credit, [])
-    extra_incs = ctx.incs & (EXTRA_INCS if toplevel else EXTRA_INCS - {"annotation"})
-    await load_extras(ctx.with_incs(extra_incs | rels_of(ctx) | (ctx.incs & TARGET_INCS)), "release", releases)
     if toplevel and ctx.has("collections"):
         for e in releases:
             e["collections"] = []

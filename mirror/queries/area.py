@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from mirror.queries.common import Conn, Row, partial_date
+from mirror.queries.pipeline import fetch_many
 
 _SELECT = (
     "SELECT a.id AS _id, a.gid::text AS id, a.name, a.comment, t.name AS type, t.gid::text AS type_id, "
@@ -25,5 +26,5 @@ def finish(row: Row) -> Row:
 
 
 async def areas(conn: Conn, ids: Sequence[int]) -> dict[int, Row]:
-    cur = await conn.execute(_SELECT + "WHERE a.id = ANY(%s)", (list(ids),))
-    return {row["_id"]: finish(row) for row in await cur.fetchall()}
+    (rows,) = await fetch_many(conn, [(_SELECT + "WHERE a.id = ANY(%s)", (list(ids),))], dicts=True)
+    return {row["_id"]: finish(row) for row in rows}

@@ -9,6 +9,7 @@ from psycopg import sql
 from mirror.queries.area import finish
 from mirror.queries.artist_credit import COUNTRY_CTES
 from mirror.queries.common import Conn, Row
+from mirror.queries.pipeline import fetch_many
 
 _SELECT = (
     "SELECT a.id AS _id, a.gid::text AS id, a.name, a.sort_name, a.comment, "
@@ -55,14 +56,14 @@ _RELATED_SQL = (
 
 
 async def artists(conn: Conn, ids: Sequence[int]) -> dict[int, Row]:
-    cur = await conn.execute(_SELECT + "WHERE a.id = ANY(%s)", (list(ids),))
-    return {row["_id"]: finish(row) for row in await cur.fetchall()}
+    (rows,) = await fetch_many(conn, [(_SELECT + "WHERE a.id = ANY(%s)", (list(ids),))], dicts=True)
+    return {row["_id"]: finish(row) for row in rows}
 
 
 async def related_artists(conn: Conn, ids: Sequence[int]) -> dict[int, Row]:
     """``artists`` with ``country`` found by walking up the areas (the shape of a relationship target)."""
-    cur = await conn.execute(_RELATED_SQL, {"ids": list(ids)})
-    return {row["_id"]: finish(row) for row in await cur.fetchall()}
+    (rows,) = await fetch_many(conn, [(_RELATED_SQL, {"ids": list(ids)})], dicts=True)
+    return {row["_id"]: finish(row) for row in rows}
 
 
 async def browse(conn: Conn, key: str, row_id: int, limit: int, offset: int) -> tuple[list[Row], int]:

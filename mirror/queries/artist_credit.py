@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from psycopg.rows import tuple_row
 
+from mirror.queries.pipeline import fetch_many
 from mirror.queries.release import Conn
 
 
@@ -101,21 +102,20 @@ async def load_artist_credits(conn: Conn, ids: Iterable[int]) -> ArtistCredits:
     result: ArtistCredits = {}
     if not wanted:
         return result
-    async with conn.cursor(row_factory=tuple_row) as cur:
-        await cur.execute(_CREDITS_SQL, (wanted,))
-        for row in await cur.fetchall():
-            (ac, name, join, aid, gid, aname, sort_name, comment, tname, tgid, country) = row
-            artist = CreditedArtist(
-                id=aid,
-                gid=gid,
-                name=aname,
-                sort_name=sort_name,
-                comment=comment,
-                type_name=tname,
-                type_gid=tgid,
-                country=country,
-            )
-            result.setdefault(ac, []).append(NameCredit(name, join, artist))
+    (rows,) = await fetch_many(conn, [(_CREDITS_SQL, (wanted,))])
+    for row in rows:
+        (ac, name, join, aid, gid, aname, sort_name, comment, tname, tgid, country) = row
+        artist = CreditedArtist(
+            id=aid,
+            gid=gid,
+            name=aname,
+            sort_name=sort_name,
+            comment=comment,
+            type_name=tname,
+            type_gid=tgid,
+            country=country,
+        )
+        result.setdefault(ac, []).append(NameCredit(name, join, artist))
     return result
 
 

@@ -12,6 +12,7 @@ from psycopg import sql
 
 from mirror.queries.area import finish
 from mirror.queries.common import Conn, Row
+from mirror.queries.pipeline import fetch_many
 
 _DATES = (
     "e.begin_date_year, e.begin_date_month, e.begin_date_day, e.end_date_year, e.end_date_month, "
@@ -94,9 +95,8 @@ def _finish(row: Row) -> Row:
 
 
 async def rows(conn: Conn, entity_type: str, ids: Sequence[int]) -> dict[int, Row]:
-    query = sql.SQL(SELECTS[entity_type] + "WHERE e.id = ANY(%s)")
-    cur = await conn.execute(query, (list(ids),))
-    return {row["_id"]: _finish(row) for row in await cur.fetchall()}
+    (found,) = await fetch_many(conn, [(SELECTS[entity_type] + "WHERE e.id = ANY(%s)", (list(ids),))], dicts=True)
+    return {row["_id"]: _finish(row) for row in found}
 
 
 async def browse(conn: Conn, entity_type: str, key: str, row_id: int, limit: int, offset: int) -> tuple[list[Row], int]:
@@ -119,17 +119,23 @@ async def browse(conn: Conn, entity_type: str, key: str, row_id: int, limit: int
 
 async def work_attributes(conn: Conn, ids: Sequence[int]) -> dict[int, list[Row]]:
     """Work attributes (``type``, ``type_id``, ``value``, ``value_id``) per work."""
-    cur = await conn.execute(
-        "SELECT wa.work, t.name AS type, t.gid::text AS type_id, "
-        "COALESCE(v.value, wa.work_attribute_text) AS value, v.gid::text AS value_id "
-        "FROM musicbrainz.work_attribute wa "
-        "JOIN musicbrainz.work_attribute_type t ON t.id = wa.work_attribute_type "
-        "LEFT JOIN musicbrainz.work_attribute_type_allowed_value v "
-        "  ON v.id = wa.work_attribute_type_allowed_value "
-        "WHERE wa.work = ANY(%s) ORDER BY wa.work, t.name, value",
-        (list(ids),),
+    (found,) = await fetch_many(
+        conn,
+        [
+            (
+                "SELECT wa.work, t.name AS type, t.gid::text AS type_id, "
+                "COALESCE(v.value, wa.work_attribute_text) AS value, v.gid::text AS value_id "
+                "FROM musicbrainz.work_attribute wa "
+                "JOIN musicbrainz.work_attribute_type t ON t.id = wa.work_attribute_type "
+                "LEFT JOIN musicbrainz.work_attribute_type_allowed_value v "
+                "  ON v.id = wa.work_attribute_type_allowed_value "
+                "WHERE wa.work = ANY(%s) ORDER BY wa.work, t.name, value",
+                (list(ids),),
+            )
+        ],
+        dicts=True,
     )
     out: dict[int, list[Row]] = {}
-    for row in await cur.fetchall():
+    for row in found:
         out.setdefault(row.pop("work"), []).append(row)
     return out

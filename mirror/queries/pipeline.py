@@ -1,39 +1,166 @@
-"""Run several independent statements in one round trip (psycopg pipeline mode).
+"""Run several independent statements in one round trip, as one statement.
 
-``await fetch_many(conn, [(query, params), ...])`` sends every statement before reading any result and returns
-the rows of each, in order. Loaders use it for the queries that depend only on the ids they were given, so a
-lookup costs one round trip per dependency level rather than one per statement. Rows are tuples unless
-``dicts`` is set.
+``await fetch_many(conn, [(query, params), ...])`` returns the rows of each statement, in order. Two or more
+statements are sent as a single prepared statement, each one a subquery aggregated to a JSON array
+(``SELECT (SELECT json_agg(...) FROM (<query 1>) q), (SELECT json_agg(...) FROM (<query 2>) q), ...``), so a
+lookup costs one statement and one round trip per dependency level, whatever the number of queries in it.
+On a busy server the per-statement work (sending, parsing and binding each statement, reading each result, in
+the client and in PostgreSQL) costs more than the queries themselves; JSON arrays are decoded in C.
+
+Rows are tuples unless ``dicts`` is set (then dicts keyed by column name: the column names must be unique).
+Values come back as JSON types: text (cast uuids, dates and timestamps to text in the query), numbers,
+booleans, arrays as lists, ``json`` columns as nested values. Each subquery's ``ORDER BY`` is kept (the
+aggregate reads the rows of the ordered subquery in order).
 """
 
 from __future__ import annotations
 
+import asyncio
+import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, TypeAlias
+from weakref import WeakKeyDictionary
 
-from psycopg import AsyncConnection, AsyncCursor, sql
+from psycopg import AsyncConnection, sql
 from psycopg.rows import dict_row, tuple_row
 
 Query: TypeAlias = "str | sql.Composed | sql.SQL"
 Params: TypeAlias = "Sequence[Any] | Mapping[str, Any]"
 Statement: TypeAlias = "tuple[Query, Params]"
 
+_PLACEHOLDER = re.compile(r"%%|%\((\w+)\)s|%s")
+
+
+def _renamed(query: str, index: int) -> tuple[str, list[str]]:
+    """``query`` with its placeholders renamed ``%(s<index>_<name>)s``; the original keys, in order.
+
+    Positional ``%s`` placeholders become ``s<index>_<position>`` (their keys are positions as text).
+    """
+    keys: list[str] = []
+
+    def rename(match: re.Match[str]) -> str:
+        if match.group(0) == "%%":
+            return "%%"
+        key = match.group(1) if match.group(1) is not None else str(len(keys))
+        keys.append(key)
+        return f"%(s{index}_{key})s"
+
+    return _PLACEHOLDER.sub(rename, query), keys
+
+
+@lru_cache(maxsize=512)
+def merged_query(queries: tuple[tuple[str, bool], ...]) -> tuple[str, tuple[tuple[str, ...], ...]]:
+    """The single statement for ``(query, dicts)`` pairs and, per query, the keys of its parameters."""
+    columns: list[str] = []
+    all_keys: list[tuple[str, ...]] = []
+    for index, (query, dicts) in enumerate(queries):
+        row = "q" if dicts else "ROW(q.*)"
+        renamed, keys = _renamed(query, index)
+        all_keys.append(tuple(keys))
+        columns.append(f"(SELECT coalesce(json_agg({row}), '[]') FROM ({renamed}) q) AS r{index}")
+    return "SELECT " + ",\n".join(columns), tuple(all_keys)
+
+
+def _text(conn: AsyncConnection[Any], query: Query) -> str:
+    return query if isinstance(query, str) else query.as_string(conn)
+
+
+@dataclass
+class _Pending:
+    query: Query
+    params: Params
+    dicts: bool
+    future: asyncio.Future[list[Any]]
+
+
+@dataclass
+class _Batch:
+    """The statements of one connection waiting to be sent, and the lock that serialises sending."""
+
+    pending: list[_Pending] = field(default_factory=list)
+    leader: bool = False
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+
+_BATCHES: WeakKeyDictionary[AsyncConnection[Any], _Batch] = WeakKeyDictionary()
+
 
 async def fetch_many(
     conn: AsyncConnection[Any], statements: Sequence[Statement], *, dicts: bool = False
 ) -> list[list[Any]]:
-    """The rows of each statement, sent together (one statement: an ordinary execute)."""
+    """The rows of each statement, sent together with those of concurrent callers on the same connection.
+
+    The first caller waits one turn of the event loop for the others (tasks run with ``asyncio.gather``
+    submit theirs in the same turn), then sends everything as one statement and hands each caller its rows.
+    """
     if not statements:
         return []
-    cursors: list[AsyncCursor[Any]] = [conn.cursor(row_factory=dict_row if dicts else tuple_row) for _ in statements]
+    batch = _BATCHES.get(conn)
+    if batch is None:
+        batch = _BATCHES[conn] = _Batch()
+    loop = asyncio.get_running_loop()
+    mine = [_Pending(query, params, dicts, loop.create_future()) for query, params in statements]
+    batch.pending.extend(mine)
+    if not batch.leader:
+        batch.leader = True
+        cancelled: BaseException | None = None
+        try:
+            await asyncio.sleep(0)
+        except BaseException as exc:
+            cancelled = exc
+        batch.leader = False
+        taken, batch.pending = batch.pending, []
+        if cancelled is not None:
+            _fail(taken, cancelled)
+            raise cancelled
+        try:
+            async with batch.lock:
+                await _run(conn, taken)
+        except BaseException as exc:  # cancelled before running: no caller may wait for ever
+            _fail(taken, exc)
+            raise
+    return [await item.future for item in mine]
+
+
+def _fail(items: list[_Pending], exc: BaseException) -> None:
+    for item in items:
+        if not item.future.done():
+            item.future.set_exception(exc)
+
+
+async def _run(conn: AsyncConnection[Any], items: list[_Pending]) -> None:
+    """Execute ``items`` (merged when more than one) and resolve their futures."""
     try:
-        if len(statements) == 1:
-            await cursors[0].execute(*statements[0])
-            return [await cursors[0].fetchall()]
-        async with conn.pipeline():
-            for cur, (query, params) in zip(cursors, statements, strict=True):
-                await cur.execute(query, params)
-            return [await cur.fetchall() for cur in cursors]
-    finally:
-        for cur in cursors:
-            await cur.close()
+        if len(items) == 1:
+            item = items[0]
+            async with conn.cursor(row_factory=dict_row if item.dicts else tuple_row) as cur:
+                await cur.execute(item.query, item.params)
+                results: list[list[Any]] = [await cur.fetchall()]
+        else:
+            results = await _run_merged(conn, items)
+    except BaseException as exc:
+        _fail(items, exc)
+        if isinstance(exc, Exception):
+            return
+        raise
+    for item, rows in zip(items, results, strict=True):
+        item.future.set_result(rows)
+
+
+async def _run_merged(conn: AsyncConnection[Any], items: list[_Pending]) -> list[list[Any]]:
+    merged, all_keys = merged_query(tuple((_text(conn, item.query), item.dicts) for item in items))
+    bound: dict[str, Any] = {}
+    for index, (item, keys) in enumerate(zip(items, all_keys, strict=True)):
+        params = item.params
+        for key in keys:
+            bound[f"s{index}_{key}"] = params[key] if isinstance(params, Mapping) else params[int(key)]
+    async with conn.cursor(row_factory=tuple_row) as cur:
+        await cur.execute(merged, bound)
+        row = await cur.fetchone()
+    assert row is not None
+    return [
+        list(rows) if item.dicts else [tuple(obj.values()) for obj in rows]
+        for item, rows in zip(items, row, strict=True)
+    ]

@@ -14,6 +14,7 @@ from functools import cache
 from psycopg import sql
 
 from mirror.queries.common import Conn, Row, partial_date
+from mirror.queries.pipeline import fetch_many
 from mirror.schema.entities import RELATABLE_TYPES
 
 ENTITY_TYPES = RELATABLE_TYPES
@@ -84,8 +85,8 @@ async def relationships(
     """
     if not ids or not target_types:
         return defaultdict(list)
-    cur = await conn.execute(relationships_query(source_type, target_types), {"ids": list(ids)})
-    return parse_relationships(await cur.fetchall())
+    (rows,) = await fetch_many(conn, [(relationships_query(source_type, target_types), {"ids": list(ids)})], dicts=True)
+    return parse_relationships(rows)
 
 
 def parse_relationships(rows: list[Row]) -> dict[int, list[Row]]:

@@ -206,11 +206,10 @@ async def load_label_info(conn: Conn, ids: Iterable[int]) -> dict[int, list[Labe
     result: dict[int, list[LabelInfo]] = {i: [] for i in wanted}
     if not wanted:
         return result
-    async with conn.cursor(row_factory=tuple_row) as cur:
-        await cur.execute(_LABELS_SQL, (wanted,))
-        for rid, catno, lid, lgid, lname, lcomment, tname, tgid, code in await cur.fetchall():
-            label = None if lid is None else LabelRef(lid, lgid, lname, lcomment, _named(tname, tgid), code)
-            result[rid].append(LabelInfo(catno, label))
+    (rows,) = await fetch_many(conn, [(_LABELS_SQL, (wanted,))])
+    for rid, catno, lid, lgid, lname, lcomment, tname, tgid, code in rows:
+        label = None if lid is None else LabelRef(lid, lgid, lname, lcomment, _named(tname, tgid), code)
+        result[rid].append(LabelInfo(catno, label))
     return result
 
 

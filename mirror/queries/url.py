@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from mirror.queries.common import Conn, Row
+from mirror.queries.pipeline import fetch_many
 
 _SELECT = "SELECT id AS _id, gid::text AS id, url AS resource FROM musicbrainz.url "
 
 
 async def urls(conn: Conn, ids: Sequence[int]) -> dict[int, Row]:
-    cur = await conn.execute(_SELECT + "WHERE id = ANY(%s)", (list(ids),))
-    return {row["_id"]: row for row in await cur.fetchall()}
+    (rows,) = await fetch_many(conn, [(_SELECT + "WHERE id = ANY(%s)", (list(ids),))], dicts=True)
+    return {row["_id"]: row for row in rows}
 
 
 async def by_resource(conn: Conn, resources: Sequence[str]) -> list[Row]:
