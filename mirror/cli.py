@@ -377,7 +377,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     export.add_argument("--overwrite", action="store_true", help="replace an earlier export in OUT_DIR")
     export.add_argument("--rows-per-file", type=int, default=1_000_000, help="rows per Parquet file (default 1M)")
-    export.add_argument("--batch-rows", type=int, default=50_000, help="rows per fetch and row group (default 50k)")
+    export.add_argument("--batch-rows", type=int, default=20_000, help="rows per fetch from the server (default 20k)")
     export.set_defaults(func=cmd_export)
 
     serve = sub.add_parser("serve", help="run the API")

@@ -7,7 +7,8 @@
 
 Everything is read in one ``REPEATABLE READ READ ONLY`` transaction, so the tables agree with each other even
 while ``mbmirror sync`` applies packets. Rows come through server-side cursors ``batch_rows`` at a time and go
-straight to a ``pyarrow.parquet.ParquetWriter`` (one row group per batch); a table's file rolls over every
+into Arrow batches, gathered into row groups of ``ROW_GROUP_ROWS`` and written by a
+``pyarrow.parquet.ParquetWriter``; a table's file rolls over every
 ``rows_per_file`` rows. ``manifest.json`` is written last: a directory without it is an incomplete export.
 """
 
@@ -39,6 +40,8 @@ from mirror.state import replication_state
 MANIFEST = "manifest.json"
 RAW_DIR = "raw"
 COMPRESSION = "zstd"
+ROW_GROUP_ROWS = 200_000  # a row group holds at most this many rows ...
+ROW_GROUP_BYTES = 48 << 20  # ... and about this much Arrow data: what bounds the writer's memory
 CC0 = "CC0-1.0"
 CC_BY_NC_SA = "CC-BY-NC-SA-3.0"
 LICENCE_NOTES = {
@@ -167,16 +170,25 @@ def prepare_out_dir(out_dir: Path, overwrite: bool) -> None:
 
 
 class PartWriter:
-    """Writes record batches of one table to ``part-NNNN.parquet`` files of at most ``rows_per_file`` rows."""
+    """Writes record batches of one table to ``part-NNNN.parquet`` files of at most ``rows_per_file`` rows.
 
-    def __init__(self, directory: Path, root: Path, rows_per_file: int) -> None:
+    Batches are held as Arrow data (compact, unlike the Python rows they came from) until ``row_group_rows``
+    rows or ``ROW_GROUP_BYTES`` have gathered, then written as one row group, so the files have row groups of a
+    useful size while memory stays bounded by these constants and the Python objects of one fetch.
+    """
+
+    def __init__(self, directory: Path, root: Path, rows_per_file: int, row_group_rows: int = ROW_GROUP_ROWS) -> None:
         self.directory = directory
         self.root = root
         self.rows_per_file = rows_per_file
+        self.row_group_rows = row_group_rows
         self.schema: pa.Schema | None = None
         self.files: list[tuple[str, int]] = []
         self._writer: pq.ParquetWriter | None = None
         self._rows_in_file = 0
+        self._pending: list[pa.RecordBatch] = []
+        self._pending_rows = 0
+        self._pending_bytes = 0
 
     def _open(self) -> None:
         assert self.schema is not None
@@ -186,11 +198,22 @@ class PartWriter:
         self.files.append((path.relative_to(self.root).as_posix(), 0))
         self._rows_in_file = 0
 
+    def _flush(self) -> None:
+        if not self._pending:
+            return
+        if self._writer is None:
+            self._open()
+        assert self._writer is not None
+        self._writer.write_table(pa.Table.from_batches(self._pending), row_group_size=self._pending_rows)
+        self._rows_in_file += self._pending_rows
+        self._pending, self._pending_rows, self._pending_bytes = [], 0, 0
+
     def _close_file(self) -> None:
         if self._writer is not None:
             self._writer.close()
             self._writer = None
             self.files[-1] = (self.files[-1][0], self._rows_in_file)
+            self._rows_in_file = 0
 
     def write(self, batch: pa.RecordBatch) -> None:
         if self.schema is None:
@@ -201,17 +224,21 @@ class PartWriter:
             )
         offset = 0
         while offset < batch.num_rows:
-            if self._writer is None or self._rows_in_file >= self.rows_per_file:
-                self._close_file()
-                self._open()
-            assert self._writer is not None
-            take = min(batch.num_rows - offset, self.rows_per_file - self._rows_in_file)
-            self._writer.write_batch(batch.slice(offset, take))
-            self._rows_in_file += take
+            room = self.rows_per_file - self._rows_in_file - self._pending_rows
+            take = min(batch.num_rows - offset, room)
+            self._pending.append(batch.slice(offset, take))
+            self._pending_rows += take
+            self._pending_bytes += batch.nbytes * take // max(batch.num_rows, 1)
             offset += take
+            if self._rows_in_file + self._pending_rows >= self.rows_per_file:
+                self._flush()
+                self._close_file()
+            elif self._pending_rows >= self.row_group_rows or self._pending_bytes >= ROW_GROUP_BYTES:
+                self._flush()
 
     def close(self) -> None:
         """Finish the last file; a table without rows still gets one empty file holding its schema."""
+        self._flush()
         if not self.files and self.schema is not None:
             self._open()
         self._close_file()
@@ -255,7 +282,7 @@ def export_parquet(
     *,
     overwrite: bool = False,
     rows_per_file: int = 1_000_000,
-    batch_rows: int = 50_000,
+    batch_rows: int = 20_000,
     progress: ExportProgress | None = None,
 ) -> ExportSummary:
     """Export curated ``tables`` (None: all) and ``raw`` tables of the database at ``url`` to ``out_dir``."""
@@ -272,6 +299,8 @@ def export_parquet(
         conn.read_only = True
         text_loaders(conn)
         conn.execute("SET TIME ZONE 'UTC'")
+        # Cursors are read to the end: plan for all rows, not the fast start (10%) PostgreSQL assumes for them.
+        conn.execute("SET LOCAL cursor_tuple_fraction = 1.0")
         snapshot = conn.execute("SELECT now()").fetchone()
         state = replication_state(conn)
         jobs: list[tuple[TableResult, tuple[Statement, ...], Path, Sequence[str]]] = []

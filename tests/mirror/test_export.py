@@ -87,7 +87,9 @@ def test_tables_are_split_into_files_of_at_most_rows_per_file(exported: Path, ma
     assert len(files) == 23  # 228 tracks, 10 per file
     assert [f["path"] for f in files[:2]] == ["tracks/part-0000.parquet", "tracks/part-0001.parquet"]
     for entry in files:
-        assert pq.ParquetFile(exported / entry["path"]).metadata.num_rows == entry["rows"] <= 10
+        metadata = pq.ParquetFile(exported / entry["path"]).metadata
+        assert metadata.num_rows == entry["rows"] <= 10
+        assert metadata.num_row_groups == 1  # batches gathered into one row group per file here
 
 
 def test_manifest_records_snapshot_schema_and_licences(ds01: str, exported: Path, manifest: dict[str, Any]) -> None:
