@@ -16,9 +16,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
-from api.ws2.search import optional_module
 from mirror.errors import InvalidQuery
 from mirror.queries.search_summaries import SUMMARY_TYPES, Summary, summaries
+from mirror.search import SearchOptions, search
 from mirror.search.lucene_ast import BoolQuery, Clause, Node, Term
 
 router = APIRouter(prefix="/api", tags=["search"])
@@ -115,13 +115,11 @@ async def native_search(
 ) -> SearchResponse:
     types = parse_types(type)
     node = type_ahead_query(q)
-    engine = optional_module("mirror.search")
-    if engine is None or not hasattr(engine, "search"):
-        raise InvalidQuery("q", "search is not available on this mirror")
+    options = SearchOptions(timeout_ms=request.app.state.settings.search_timeout_ms)
     async with request.app.state.pool.connection() as conn:
         found: list[tuple[float, str, int]] = []
         for name in types:
-            result = await engine.search(conn, name, node, limit=limit, offset=0)
+            result = await search(conn, name, node, limit=limit, offset=0, options=options)
             found.extend((hit.raw, name, hit.id) for hit in result.hits)
         found.sort(key=lambda f: -f[0])
         best = found[:limit]

@@ -23,6 +23,7 @@ from api.ws2.render import container, json_response, metadata, xml_response
 from api.ws2.search import KINDS, SEARCH_ONLY, run_search, search_limit_offset
 from mirror.errors import NotFound
 from mirror.queries.common import resolve_gid
+from mirror.search import SearchOptions
 
 router = APIRouter()
 
@@ -115,7 +116,8 @@ async def _search(request: Request, core: str, fmt: str, text: str) -> Response:
     registry: Registry = request.app.state.ws2_registry
     async with connection(request) as conn:
         ctx = Ctx(conn, registry, core, fmt, params=_params(request))
-        return await run_search(ctx, core, text, limit=limit, offset=offset, dismax=dismax)
+        options = SearchOptions(timeout_ms=request.app.state.settings.search_timeout_ms)
+        return await run_search(ctx, core, text, limit=limit, offset=offset, dismax=dismax, options=options)
 
 
 def _incs(request: Request, resource: Resource, allowed: frozenset[str]) -> frozenset[str]:

@@ -11,20 +11,20 @@ JSON ``{"created", "count", "offset", "<plural>": [...]}`` with an integer ``sco
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from types import ModuleType
 
 from fastapi.responses import Response
 from lxml import etree
 
-from api.errors import BadRequest, NotImplementedYet
+from api.errors import BadRequest
 from api.ws2.registry import Ctx
 from api.ws2.render import NS, json_response, xml_response
 from api.ws2.search_hits import EXT_NS, HitKind, drop_empty_lists, with_score
 from api.ws2.search_other import KINDS as OTHER_KINDS
 from api.ws2.search_release import KINDS as RELEASE_KINDS
+from mirror.search import SearchOptions, search
+from mirror.search.catalog import CATALOG
 from mirror.search.lucene import Node, parse_dismax, parse_lenient
 
 MAX_SEARCH_RESULTS = 500
@@ -54,29 +54,21 @@ def search_limit_offset(limit: str | None, offset: str | None) -> tuple[int, int
     return lim, off
 
 
-def optional_module(name: str) -> ModuleType | None:
-    """The module ``name``, or None while it does not exist (the search engine and parser land separately)."""
-    try:
-        return importlib.import_module(name)
-    except ModuleNotFoundError as exc:
-        if exc.name is not None and name.startswith(exc.name):
-            return None
-        raise
-
-
-def parse_query(text: str, dismax: bool) -> Node:
+def parse_query(core: str, text: str, dismax: bool) -> Node:
     """The query tree of ``text``: ``parse_dismax`` with ``dismax=true``, else ``parse_lenient`` (which never
-    raises a syntax error: what does not parse is searched as text, as edismax does)."""
-    return parse_dismax(text) if dismax else parse_lenient(text)
+    raises a syntax error: what does not parse is searched as text, and a ``name:`` that is not a field of the
+    core is text too, as edismax does)."""
+    if dismax:
+        return parse_dismax(text)
+    return parse_lenient(text, fields=frozenset(CATALOG[core].fields))
 
 
-async def run_search(ctx: Ctx, core: str, text: str, *, limit: int, offset: int, dismax: bool) -> Response:
+async def run_search(
+    ctx: Ctx, core: str, text: str, *, limit: int, offset: int, dismax: bool, options: SearchOptions
+) -> Response:
     """Parse, search and render one page of ``core``."""
-    node = parse_query(text, dismax)
-    engine = optional_module("mirror.search")
-    if engine is None or not hasattr(engine, "search"):
-        raise NotImplementedYet("Search is not available on this mirror.")
-    result = await engine.search(ctx.conn, core, node, limit=limit, offset=offset)
+    node = parse_query(core, text, dismax)
+    result = await search(ctx.conn, core, node, limit=limit, offset=offset, options=options)
     hits = [(hit.id, hit.score) for hit in result.hits]
     return await render_hits(ctx, KINDS[core], result.total, offset, hits)
 
