@@ -68,7 +68,7 @@ def parse_types(values: list[str] | None) -> tuple[str, ...]:
 
 def words_of(q: str) -> list[str]:
     """The words of ``q`` that can match something (at least one letter or digit)."""
-    return [w for w in q.split() if any(c.isalnum() for c in w)]
+    return [w for w in q.replace("\x00", " ").split() if any(c.isalnum() for c in w)]
 
 
 def type_ahead_query(q: str) -> Node:

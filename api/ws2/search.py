@@ -58,6 +58,7 @@ def parse_query(core: str, text: str, dismax: bool) -> Node:
     """The query tree of ``text``: ``parse_dismax`` with ``dismax=true``, else ``parse_lenient`` (which never
     raises a syntax error: what does not parse is searched as text, and a ``name:`` that is not a field of the
     core is text too, as edismax does)."""
+    text = text.replace("\x00", " ")  # PostgreSQL text cannot hold NUL: a separator, as any control character
     if dismax:
         return parse_dismax(text)
     return parse_lenient(text, fields=frozenset(CATALOG[core].fields))

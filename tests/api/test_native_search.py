@@ -74,6 +74,7 @@ def test_types_repeatable_or_comma_separated_and_validated() -> None:
 def test_words_without_letters_or_digits_are_dropped() -> None:
     assert words_of("  pink & flo ") == ["pink", "flo"]
     assert words_of("- ! ?") == []
+    assert words_of("a\x00b") == ["a", "b"]  # NUL cannot reach PostgreSQL
 
 
 @pytest.mark.parametrize(

@@ -87,3 +87,9 @@ def test_too_complex_query_is_rejected_like_the_search_server(ws2_get: Getter, q
     response = ws2_get("ds01", f"/ws/2/recording/?query={query}")
     assert response.status_code == 400
     assert _error(response.text) == "Search server could not complete query: Bad request"
+
+
+def test_a_nul_character_in_the_query_is_a_separator(ws2_get: Getter) -> None:
+    response = ws2_get("ds01", "/ws/2/artist?query=dis%00tance&fmt=json")
+    assert response.status_code == 200
+    assert response.json()["count"] >= 0
