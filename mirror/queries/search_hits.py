@@ -19,23 +19,11 @@ from typing import Any
 from psycopg import sql
 from psycopg.rows import tuple_row
 
-from mirror.queries.common import Conn, Row
+from mirror.queries.common import ANNOTATED, Conn, Row
 from mirror.queries.medium import Track
 
 # The entity types with an ``<type>_annotation`` link table, in the order the union lists them.
-ANNOTATED_TYPES = (
-    "area",
-    "artist",
-    "event",
-    "instrument",
-    "label",
-    "place",
-    "recording",
-    "release",
-    "release_group",
-    "series",
-    "work",
-)
+ANNOTATED_TYPES = tuple(sorted(ANNOTATED))
 
 
 async def _tuples(conn: Conn, query: str, params: dict[str, object]) -> list[tuple[Any, ...]]:
