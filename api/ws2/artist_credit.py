@@ -75,12 +75,20 @@ def credit_xml(credit: Credit, *, aliases: bool = True, types: bool = True) -> E
     return node
 
 
-def credit_json(ctx: Ctx, credit: Credit, *, tags: bool = True) -> list[dict[str, Any]]:
-    """The JSON ``artist-credit`` array; ``tags`` False leaves out the artists' tags and genres (MusicBrainz
-    shows them only on the credit of the top-level entity)."""
+def credit_json(ctx: Ctx, credit: Credit, *, tags: bool = True, seen: set[int] | None = None) -> list[dict[str, Any]]:
+    """The JSON ``artist-credit`` array; ``tags`` False leaves out the artists' tags and genres.
+
+    With ``seen`` (row ids of artists already shown with their tags), an artist shows its tags only if it is
+    not in ``seen``, and is then added: inside a release MusicBrainz shows the tags of a credited artist once
+    per part (the release's own credit, its release group, its tracklist) and not again in a part where the
+    release's own credit already showed them.
+    """
     out: list[dict[str, Any]] = []
     for nc in credit:
         artist = nc["artist"]
+        if seen is not None:
+            tags = artist["_id"] not in seen
+            seen.add(artist["_id"])
         obj: dict[str, Any] = {
             "id": artist["id"],
             "name": artist["name"],

@@ -148,7 +148,7 @@ def _relation_sort_key(source_name: str, rel: Entity) -> tuple[Any, ...]:
         rel["begin"] or "",
         rel["end"] or "",
         *ends,
-        target.get("id", ""),
+        target.get("_id", 0),
     )
 
 

@@ -193,7 +193,7 @@ def release_json(ctx: Ctx, e: Entity, full: bool = True) -> dict[str, Any]:
         "quality": r.quality,
         "packaging": r.packaging.name if r.packaging else None,
         "packaging-id": r.packaging.gid if r.packaging else None,
-        "barcode": None if e.get("_related") else r.barcode,
+        "barcode": r.barcode,
         "disambiguation": r.comment,
         "text-representation": {"language": r.language, "script": r.script},
     }
@@ -212,14 +212,19 @@ def release_json(ctx: Ctx, e: Entity, full: bool = True) -> dict[str, Any]:
         obj["date"] = first.date or ""
         obj["country"] = first.area.iso_3166_1[0] if first.area and first.area.iso_3166_1 else None
         obj["release-events"] = [{"date": ev.date or "", "area": _area_json(ev.area)} for ev in r.events]
+    shown: set[int] | None = None  # artists whose tags the release's own credit shows
     if e.get("artist_credit") is not None:
-        obj["artist-credit"] = credit_json(ctx, e["artist_credit"])
+        shown = set() if full else None
+        obj["artist-credit"] = credit_json(ctx, e["artist_credit"], seen=shown)
     if "release_group" in e and e["release_group"] is not None:
-        obj["release-group"] = release_group_json(ctx, e["release_group"], False)
+        group = e["release_group"]
+        obj["release-group"] = release_group_json(ctx, group, False)
+        if shown is not None and group.get("artist_credit") is not None:
+            obj["release-group"]["artist-credit"] = credit_json(ctx, group["artist_credit"], seen=set(shown))
     if e.get("label_info") is not None:
         obj["label-info"] = _label_info_json(e["label_info"])
     if e.get("media") is not None:
-        obj["media"] = media_json(ctx, e, e["media"], recording_json_nested)
+        obj["media"] = media_json(ctx, e, e["media"], recording_json_nested, None if shown is None else set(shown))
     if "collections" in e:
         obj["collections"] = []
     return json_extras(ctx, obj, e)

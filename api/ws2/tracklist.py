@@ -51,7 +51,7 @@ def _track_xml(ctx: Ctx, release: Entity, track: Track, tag: str, recording_xml:
     sub(node, "length", track.length)
     credit = _track_credit(release, track)
     if credit is not None and (recording is None or recording["_row"].artist_credit != track.artist_credit):
-        node.append(credit_xml(credit, aliases=False))
+        node.append(credit_xml(credit))
     if recording is not None:
         node.append(recording_xml(ctx, recording))
     return node
@@ -86,7 +86,11 @@ def media_xml(ctx: Ctx, release: Entity, media: Sequence[Medium], recording_xml:
     return node
 
 
-def _track_json(ctx: Ctx, release: Entity, track: Track, recording_json: RecordingJson) -> dict[str, Any]:
+def _track_json(
+    ctx: Ctx, release: Entity, track: Track, recording_json: RecordingJson, seen: set[int] | None
+) -> dict[str, Any]:
+    """A track; with ``seen`` (see ``credit_json``) the track's credit, then its recording's, show the tags of
+    artists not shown before."""
     obj: dict[str, Any] = {
         "id": track.gid,
         "number": track.number,
@@ -99,14 +103,16 @@ def _track_json(ctx: Ctx, release: Entity, track: Track, recording_json: Recordi
         obj["recording"] = recording_json(ctx, recording)
     credit = _track_credit(release, track)
     if credit is not None:
-        obj["artist-credit"] = credit_json(ctx, credit, tags=False)
+        obj["artist-credit"] = credit_json(ctx, credit, tags=False, seen=seen)
+    if seen is not None and recording is not None and recording.get("artist_credit") is not None:
+        obj["recording"]["artist-credit"] = credit_json(ctx, recording["artist_credit"], seen=seen)
     return obj
 
 
 def media_json(
-    ctx: Ctx, release: Entity, media: Sequence[Medium], recording_json: RecordingJson
+    ctx: Ctx, release: Entity, media: Sequence[Medium], recording_json: RecordingJson, seen: set[int] | None = None
 ) -> list[dict[str, Any]]:
-    """The JSON ``media`` array."""
+    """The JSON ``media`` array (``seen``: see ``_track_json``)."""
     out: list[dict[str, Any]] = []
     for medium in media:
         obj: dict[str, Any] = {
@@ -121,10 +127,12 @@ def media_json(
             obj["discs"] = [disc_json(d) for d in medium.discs]
         if medium.tracks:
             obj["track-offset"] = (medium.tracks[0].position - 1) if medium.tracks else 0
-            obj["tracks"] = [_track_json(ctx, release, t, recording_json) for t in medium.tracks]
             if medium.pregap is not None:
-                obj["pregap"] = _track_json(ctx, release, medium.pregap, recording_json)
+                pregap = _track_json(ctx, release, medium.pregap, recording_json, seen)
+            obj["tracks"] = [_track_json(ctx, release, t, recording_json, seen) for t in medium.tracks]
+            if medium.pregap is not None:
+                obj["pregap"] = pregap
             if medium.data_tracks:
-                obj["data-tracks"] = [_track_json(ctx, release, t, recording_json) for t in medium.data_tracks]
+                obj["data-tracks"] = [_track_json(ctx, release, t, recording_json, seen) for t in medium.data_tracks]
         out.append(obj)
     return out

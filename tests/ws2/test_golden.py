@@ -27,16 +27,9 @@ CASES = load_cases()
 
 # Golden cases of the resources served here that do not pass yet, with the reason. Strict: a fix makes the
 # run fail until the entry is removed.
-KNOWN_FAILING = {
-    # The discogs relation targets are releases: the release family's JSON for a relationship target gives
-    # "barcode": null where MusicBrainz shows the barcode ("" when the release has none).
-    "JSON/LookupURL/basic url lookup/003": "release relation targets: barcode null in release JSON",
-}
-# Cases of the release family (W2) that fail today; not strict, so W2 fixing them does not break this run.
-RELEASE_FAMILY_FAILING = {
-    "JSON/LookupRelease/tags and genres on associated entities/001",
-    "LookupRelease/MBS-7914/001",
-}
+KNOWN_FAILING: dict[str, str] = {}
+# Cases of the release family that fail today (none); not strict.
+RELEASE_FAMILY_FAILING: set[str] = set()
 REGISTERED = set(load_registry()) | {"tag", "collection", "rating"}
 
 
