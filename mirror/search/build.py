@@ -176,8 +176,15 @@ def _exec(conn: psycopg.Connection[Any], statement: str) -> None:
 
 def vocabulary_insert(schema: str, core: Core) -> sql.Composed:
     query = f"SELECT doc FROM {quote(schema)}.{quote(core.table)}"
-    return sql.SQL("INSERT INTO {} (core, lexeme, df) SELECT {}, word, ndoc FROM ts_stat({})").format(
-        sql.Identifier(schema, VOCAB_TABLE), sql.Literal(core.name), sql.Literal(query)
+    return sql.SQL("INSERT INTO {} (core, lexeme, df) SELECT {}, word, ndoc FROM ts_stat({}) WHERE {}").format(
+        sql.Identifier(schema, VOCAB_TABLE), sql.Literal(core.name), sql.Literal(query), vocabulary_filter(core)
+    )
+
+
+def vocabulary_filter(core: Core, column: str = "word") -> sql.Composed:
+    """The lexemes the vocabulary keeps: ``field:word`` of a counted field (no whole values, no identifiers)."""
+    return sql.SQL("split_part({}, ':', 1) = ANY({})").format(
+        sql.Identifier(column), sql.Literal(core.vocabulary_fields)
     )
 
 

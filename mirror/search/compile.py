@@ -146,6 +146,7 @@ class Compiled:
     strict: Match
     leaves: list[list[tuple[Match, float]]]  # per positive leaf: alternatives (condition, weight), best one counts
     params: Params
+    selective: Match | None = None  # the rarer leaves: candidates of a query that also has very common ones
 
     def score(self, params: Params) -> sql.Composable:
         parts: list[sql.Composable] = []
@@ -174,12 +175,19 @@ class Compiler:
         self.max_terms = max_terms
         self.max_expansions = max_expansions
         self.terms = 0
+        self.df_of: dict[str, int] = {}  # tsquery text of an alternative -> how many documents it can match
+        self.leaf_dfs: list[tuple[Match, int | None]] = []  # per scored leaf: its match and that bound
 
     def compile(self, node: Node) -> Compiled:
         result = self.node(node, 1.0, True)
         if result is DROP:
             return Compiled(FALSE, FALSE, [], self.params)
-        return Compiled(result[0], result[1], self.leaves, self.params)
+        common = max(1000, self.lookup.docs // 20)
+        rare = [m for m, df in self.leaf_dfs if df is not None and df <= common]
+        selective = None
+        if rare and len(rare) < len(self.leaf_dfs):
+            selective = or_(rare, self.params)
+        return Compiled(result[0], result[1], self.leaves, self.params, selective)
 
     # -- tree ---------------------------------------------------------------------------------------------
     def node(self, node: Node, boost: float, scored: bool) -> tuple[Match, Match] | None:
@@ -195,6 +203,9 @@ class Compiler:
         match = or_([cond for cond, _ in alternatives], self.params)
         if scored and alternatives:
             self.leaves.append(alternatives)
+            bounds = [self.df_of.get(cond.ts or "") for cond, _ in alternatives]
+            known = [b for b in bounds if b is not None]
+            self.leaf_dfs.append((match, max(known) if len(known) == len(bounds) else None))
         return match, match
 
     def boolean(self, node: BoolQuery, boost: float, scored: bool) -> tuple[Match, Match] | None:
@@ -269,7 +280,10 @@ class Compiler:
         dfs = [self.lookup.freq(lexeme) for lexeme in lexemes]
         idf = sum(self.lookup.idf(df or 0) for df in dfs)
         joiner = " <-> " if not slop else " & "
-        out = [(Match(ts=joiner.join(map(quote, lexemes))), weight * idf)]
+        ts = joiner.join(map(quote, lexemes))
+        if all(df is not None for df in dfs):
+            self.df_of[ts] = min(df or 0 for df in dfs)
+        out = [(Match(ts=ts), weight * idf)]
         if len(words) == 1 and not phrase and kind in ("text", "accent") and dfs[0] is not None:
             out.extend(self.typos(name, words[0], dfs[0], None, weight))
         return out
@@ -283,6 +297,8 @@ class Compiler:
         found = self.lookup.expand(("fuzzy", name, word, min(edits, 2)))
         if not found:
             return []
+        for lexeme, alt_df, _ in found:
+            self.df_of[quote(lexeme)] = alt_df
         return [
             (Match(ts=quote(lexeme)), weight * self.lookup.idf(alt_df) * FUZZY_WEIGHT**distance)
             for lexeme, alt_df, distance in found

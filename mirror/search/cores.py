@@ -41,6 +41,11 @@ class Core:
         return name if name in self.fields else None
 
     @property
+    def vocabulary_fields(self) -> list[str]:
+        """Fields whose words the vocabulary counts: not the identifiers (unique, never misspelt or ranked)."""
+        return [n for n, k in self.fields.items() if not (k == "keyword" and (n.endswith("id") or n == "entity"))]
+
+    @property
     def typed(self) -> dict[str, Kind]:
         """The fields with a typed column for ranges."""
         return {n: k for n, k in self.fields.items() if k in ("int", "date")}

@@ -29,7 +29,7 @@ from mirror.search.catalog import CATALOG, CORES
 from mirror.search.compile import Compiled, Lookup, Match, Params, compile_query
 from mirror.search.cores import Core
 from mirror.search.lucene import Node
-from mirror.search.schema import SEARCH_SCHEMA, STATS_TABLE, VOCAB_TABLE
+from mirror.search.schema import SEARCH_SCHEMA, STATS_TABLE, VOCAB_TABLE, typed_column
 
 __all__ = ["CORES", "Hit", "SearchOptions", "SearchResult", "search"]
 
@@ -171,6 +171,12 @@ async def _documents(conn: AsyncConnection[Any], core: Core) -> int:
     return int(rows[0][0]) if rows else 0
 
 
+def _columns(core: Core) -> sql.Composed:
+    """The candidate's columns; ``doc || ''`` detoasts the document once for all the score's tests."""
+    typed = [sql.Identifier(typed_column(n, k)) for n, k in core.typed.items()]
+    return sql.SQL(", ").join([sql.SQL("id, pop, doc || ''::tsvector AS doc"), *typed])
+
+
 async def _rank(
     conn: AsyncConnection[Any], core: Core, compiled: Compiled, cond: Match, limit: int, offset: int, cap: int
 ) -> list[tuple[Any, ...]]:
@@ -182,10 +188,11 @@ async def _rank(
         score = sql.SQL("({} + {} * log(1 + pop))").format(score, params.add(core.pop_weight))
     query = sql.SQL(
         "SELECT id, raw, count(*) OVER () AS n, max(raw) OVER () AS top FROM ("
-        "SELECT id, pop, {score} AS raw FROM (SELECT * FROM {table} WHERE {cond} LIMIT {cap}) c) s"
+        "SELECT id, pop, {score} AS raw FROM (SELECT {columns} FROM {table} WHERE {cond} LIMIT {cap}) c) s"
         " ORDER BY raw DESC, pop DESC, id LIMIT {limit} OFFSET {offset}"
     ).format(
         score=score,
+        columns=_columns(core),
         table=_table(core),
         cond=cond.sql(params),
         cap=params.add(cap),
@@ -228,8 +235,13 @@ async def _run(
         if not rows or int(rows[0][2]) < need:
             rows = []
     if not rows:
-        rows = await _rank(conn, core, compiled, compiled.loose, limit, offset, opts.candidate_cap)
-        if rows and int(rows[0][2]) < opts.candidate_cap:
+        loose = compiled.loose
+        if compiled.selective is not None:  # skip documents that match only very common words
+            loose = Match(
+                cond=sql.SQL("({} AND {})").format(loose.sql(compiled.params), compiled.selective.sql(compiled.params))
+            )
+        rows = await _rank(conn, core, compiled, loose, limit, offset, opts.candidate_cap)
+        if rows and compiled.selective is None and int(rows[0][2]) < opts.candidate_cap:
             exact_total = int(rows[0][2])
     total = exact_total if exact_total is not None else await _count(conn, core, compiled, opts.count_cap)
     if not rows:

@@ -25,7 +25,7 @@ import psycopg
 from psycopg import sql
 
 from mirror.packet import PendingChange, split_table_name
-from mirror.search.build import copy_statement, documents, source_query
+from mirror.search.build import copy_statement, documents, source_query, vocabulary_filter
 from mirror.search.catalog import ANNOTATED, CATALOG
 from mirror.search.cores import Core
 from mirror.search.schema import SEARCH_SCHEMA, STATS_TABLE, VOCAB_TABLE
@@ -138,8 +138,8 @@ def _adjust_vocabulary(conn: psycopg.Connection[Any], core: Core, ids: list[int]
     vocab = sql.Identifier(SEARCH_SCHEMA, VOCAB_TABLE)
     counts = sql.SQL(
         "SELECT lexeme, count(*) AS n FROM {}, unnest(tsvector_to_array(doc)) lexeme WHERE id = ANY(%(ids)s) "
-        "GROUP BY lexeme"
-    ).format(table)
+        "AND {} GROUP BY lexeme"
+    ).format(table, vocabulary_filter(core, "lexeme"))
     if sign > 0:
         conn.execute(
             sql.SQL(
