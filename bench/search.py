@@ -111,8 +111,12 @@ def queries(case: dict[str, Any]) -> dict[str, tuple[str, str, tuple[str, ...]]]
     b = lambda text: escape(str(text).lower())  # noqa: E731
     qdur = (case["length"] or 0) // 2000
     return {
-        "beets-release": ("release", f"release:({b(case['rtitle'])}) artist:({b(case['credit'])})", ("rtitle", "credit")),
-        "beets-recording": ("recording", f"artist:({b(case['rcredit'])}) recording:({b(case['title'])})", ("title", "rcredit")),
+        "beets-release": (
+            "release", f"release:({b(case['rtitle'])}) artist:({b(case['credit'])})", ("rtitle", "credit")
+        ),
+        "beets-recording": (
+            "recording", f"artist:({b(case['rcredit'])}) recording:({b(case['title'])})", ("title", "rcredit")
+        ),
         "picard-recording": (
             "recording",
             f"track:({escape(case['title'])}) artist:({escape(case['rcredit'])}) release:({escape(case['rtitle'])}) "
