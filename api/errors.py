@@ -17,10 +17,16 @@ Under ``/api/`` (the native API) every error is JSON ``{"error": message, "param
 Search (``mirror.errors.SearchError``): a query the engine refuses (``QueryTooComplex``, ``QuerySyntaxError``) is a
 400 (ws/2: ``Search server could not complete query: Bad request``, as MusicBrainz answers), any other search
 failure (the engine's time limit) a 503 whose message names no internals.
+
+Input PostgreSQL cannot hold (a NUL character in a parameter or a JSON body) is a 400 everywhere: ``reject_nul``
+refuses it in the path and query string before any route runs (search text excepted: there it separates words),
+and ``psycopg.DataError`` from the data layer (the same fault reaching the database some other way) is mapped to
+400 rather than a server error.
 """
 
 from __future__ import annotations
 
+import psycopg
 from fastapi import FastAPI, Request
 from fastapi.exception_handlers import request_validation_exception_handler
 from fastapi.exceptions import RequestValidationError
@@ -137,6 +143,34 @@ async def _search_error(request: Request, exc: Exception) -> Response:
     return error_response(status, SEARCH_REJECTED if rejected else SEARCH_UNAVAILABLE, _format_of(request, exc))
 
 
+SEARCH_TEXT_PARAMETERS = frozenset({"query", "q"})
+NUL_MESSAGE = "Invalid request: NUL characters are not allowed in a request."
+BAD_DATA_MESSAGE = "Invalid request: a value in it cannot be stored or compared by the database."
+
+
+async def reject_nul(request: Request) -> None:
+    """Dependency of every route: refuse a NUL character anywhere in the path or the query string."""
+    where = "path" if "\x00" in request.url.path else None
+    for key, value in request.query_params.multi_items():
+        if key in SEARCH_TEXT_PARAMETERS:
+            continue  # search text: the search routes read a NUL as a word separator
+        if where is None and ("\x00" in key or "\x00" in value):
+            where = key.replace("\x00", "")
+    if where is None:
+        return
+    if _native(request):
+        raise InvalidQuery(where, "NUL characters are not allowed")
+    if request.query_params.get("fmt") == "json":
+        request.state.ws2_format = "json"
+    raise BadRequest(NUL_MESSAGE)
+
+
+async def _data_error(request: Request, exc: Exception) -> Response:
+    if _native(request):
+        return native_error(400, BAD_DATA_MESSAGE)
+    return error_response(400, BAD_DATA_MESSAGE, _format_of(request, exc))
+
+
 def install_handlers(app: FastAPI) -> None:
     """Map every API and data-layer error to its ws/2 or native response, in one place."""
     app.add_exception_handler(ApiError, _api_error)
@@ -145,3 +179,4 @@ def install_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ChangesExpired, _changes_expired)
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(SearchError, _search_error)
+    app.add_exception_handler(psycopg.DataError, _data_error)

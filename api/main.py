@@ -13,13 +13,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 from psycopg import AsyncConnection
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 
-from api.errors import install_handlers
+from api.errors import install_handlers, reject_nul
 from api.native import routers as native_routers
 from api.native.deps import open_pool
 from api.native_search import router as native_search_router
@@ -71,7 +71,14 @@ def create_app(settings: Settings, database_url: str, registry: Registry | None 
             app.state.sync_pool.close()
             await pool.close()
 
-    app = FastAPI(title="mbmirror", lifespan=lifespan, redirect_slashes=False, docs_url="/docs", redoc_url=None)
+    app = FastAPI(
+        title="mbmirror",
+        lifespan=lifespan,
+        redirect_slashes=False,
+        docs_url="/docs",
+        redoc_url=None,
+        dependencies=[Depends(reject_nul)],
+    )
     app.state.settings = settings
     app.state.ws2_registry = registry if registry is not None else load_registry()
     install_handlers(app)

@@ -8,6 +8,7 @@ keep the key order they were built in.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from fastapi.responses import Response
@@ -95,11 +96,15 @@ def text_response(text: str, status: int = 200) -> Response:
     return Response(text.encode(), status_code=status, media_type=TEXT_TYPE, headers={"Vary": "Accept"})
 
 
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
 def error_response(status: int, message: str, fmt: str) -> Response:
     """MusicBrainz's error body: ``<error><text>message</text><text>help</text></error>`` or JSON."""
     if fmt == "json":
         return json_response({"error": message, "help": HELP}, status)
     root = etree.Element("error")
-    etree.SubElement(root, "text").text = message
+    # the message may quote request input (an unknown inc, a bad MBID), which can hold characters XML forbids
+    etree.SubElement(root, "text").text = _XML_ILLEGAL.sub("\ufffd", message)
     etree.SubElement(root, "text").text = HELP
     return Response(xml_bytes(root), status_code=status, media_type=XML_TYPE, headers={"Vary": "Accept"})
