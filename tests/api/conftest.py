@@ -3,7 +3,8 @@
 ``live_server`` serves ``create_app(settings, url)`` for ``imported_dataset("ds01")`` from a background thread on
 127.0.0.1, on a socket bound to a free port before the server starts (so no other process can take the port in
 between). It is started once per session and stopped cleanly at teardown (``should_exit``, then the thread is
-joined, which runs the app's lifespan shutdown and closes the pool).
+joined, which runs the app's lifespan shutdown and closes the pool). ``replicating_copy`` is a private copy of
+ds01 that packets can be applied to.
 """
 
 from __future__ import annotations
@@ -14,15 +15,22 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
+import psycopg
 import pytest
 import uvicorn
 
 from api.main import create_app
+from mirror.db import libpq_url
+from mirror.load import import_dump
 from mirror.settings import Settings
+from tests.fixtures.db import API_ARCHIVES, TestServer
+from tests.fixtures.samples import dataset_dir
 
 DATASET = "ds01"
+DUMP_SEQUENCE = 100  # the replication sequence of ``replicating_copy``
 START_TIMEOUT_S = 30.0
 
 
@@ -63,6 +71,22 @@ def running_server(database_url: str) -> Iterator[LiveServer]:
         thread.join(timeout=START_TIMEOUT_S)
         sock.close()
         assert not thread.is_alive(), "the uvicorn live server did not stop"
+
+
+@contextmanager
+def replicating_copy(pg_server: TestServer, samples: Path, prefix: str) -> Iterator[str]:
+    """A database of its own holding ``ds01`` at replication sequence ``DUMP_SEQUENCE`` (as a dump made with
+    replication would be), so packets from ``DUMP_SEQUENCE + 1`` apply to it; dropped on exit."""
+    url = pg_server.create_database(prefix)
+    try:
+        import_dump(url, [dataset_dir(samples, DATASET)], archives=API_ARCHIVES)
+        with psycopg.connect(libpq_url(url), autocommit=True) as conn:
+            sequence = (DUMP_SEQUENCE,)
+            conn.execute("UPDATE musicbrainz.replication_control SET current_replication_sequence = %s", sequence)
+            conn.execute("UPDATE mbmirror.import_log SET replication_sequence = %s", sequence)
+        yield url
+    finally:
+        pg_server.drop_database(url)
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,9 @@ changes are visible (by lookup and by search) as soon as ``mirror.sync.sync`` re
 The module imports ds01 into a database of its own at replication sequence 100, serves it with a real uvicorn
 server, and keeps a background thread issuing ws/2 lookups (artist, release, recording of MBIDs from the data,
 JSON and XML) and a search. Meanwhile packets written by ``mirror.tools.packets`` are applied one at a time from a
-local directory: 101 adds an artist, 102 renames an artist the stream looks up, 103 deletes the new artist.
+local directory: 101 adds an artist, 102 renames an artist the stream looks up, 103 deletes the new artist. The
+progress callback of each sync waits, inside the packet's open transaction, until the stream has been answered a
+few more times, so the requests provably overlap the writes.
 """
 
 from __future__ import annotations
@@ -23,15 +25,12 @@ import pytest
 from lxml import etree
 
 from mirror.db import libpq_url
-from mirror.load import import_dump
 from mirror.settings import Settings
 from mirror.sync import sync
 from mirror.tools.packets import delete, insert, update, write_packet
-from tests.api.conftest import running_server
-from tests.fixtures.db import API_ARCHIVES, TestServer
-from tests.fixtures.samples import dataset_dir
+from tests.api.conftest import replicating_copy, running_server
+from tests.fixtures.db import TestServer
 
-DUMP_SEQUENCE = 100
 NEW_NAME = "Quixotic Zebrafinch Ensemble"
 NEW_SORT_NAME = "Zebrafinch Ensemble, Quixotic"
 RENAMED = "Vermilion Okapi Collective"
@@ -49,13 +48,8 @@ def whole_row(conn: psycopg.Connection[Any], table: str, where: str, params: tup
 
 @pytest.fixture(scope="module")
 def mirror_url(pg_server: TestServer, samples: Path) -> Iterator[str]:
-    url = pg_server.create_database("sync_load")
-    import_dump(url, [dataset_dir(samples, "ds01")], archives=API_ARCHIVES)
-    with psycopg.connect(libpq_url(url), autocommit=True) as conn:
-        conn.execute("UPDATE musicbrainz.replication_control SET current_replication_sequence = %s", (DUMP_SEQUENCE,))
-        conn.execute("UPDATE mbmirror.import_log SET replication_sequence = %s", (DUMP_SEQUENCE,))
-    yield url
-    pg_server.drop_database(url)
+    with replicating_copy(pg_server, samples, "sync_load") as url:
+        yield url
 
 
 class Load:

@@ -16,26 +16,16 @@ import psycopg
 import pytest
 
 from mirror.db import libpq_url
-from mirror.load import import_dump
 from mirror.settings import Settings
 from mirror.sync import sync
 from mirror.tools.packets import update, write_packet
-from tests.api.conftest import running_server
-from tests.fixtures.db import API_ARCHIVES
-from tests.fixtures.samples import dataset_dir
-
-DUMP_SEQUENCE = 100
+from tests.api.conftest import DUMP_SEQUENCE, replicating_copy, running_server
 
 
 @pytest.fixture(scope="module")
-def mirror_url(pg_server: Any, samples: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    url = pg_server.create_database("native_changes")
-    import_dump(url, [dataset_dir(samples, "ds01")], archives=API_ARCHIVES)
-    with psycopg.connect(libpq_url(url), autocommit=True) as conn:
-        conn.execute("UPDATE musicbrainz.replication_control SET current_replication_sequence = %s", (DUMP_SEQUENCE,))
-        conn.execute("UPDATE mbmirror.import_log SET replication_sequence = %s", (DUMP_SEQUENCE,))
-    yield url
-    pg_server.drop_database(url)
+def mirror_url(pg_server: Any, samples: Path) -> Iterator[str]:
+    with replicating_copy(pg_server, samples, "native_changes") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
