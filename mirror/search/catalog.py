@@ -3,7 +3,7 @@ catalogue of every core by its ws/2 name. See ``mirror.search.cores`` for the co
 
 from __future__ import annotations
 
-from mirror.schema.entities import RELATABLE_TYPES
+from mirror.schema.entities import MAIN_ENTITIES, RELATABLE_TYPES
 from mirror.schema.musicbrainz import metadata
 from mirror.search.cores import (
     ARTIST,
@@ -162,19 +162,7 @@ URL = Core(
     ),
 )
 
-ANNOTATED = (
-    "area",
-    "artist",
-    "event",
-    "instrument",
-    "label",
-    "place",
-    "recording",
-    "release",
-    "release_group",
-    "series",
-    "work",
-)
+ANNOTATED = MAIN_ENTITIES  # every main entity type has annotations
 # The latest annotation of each entity (older ones are history, not searchable).
 _ANNOTATIONS = " UNION ALL ".join(
     f"SELECT j.annotation, '{t.replace('_', '-')}' AS type, e.gid::text AS entity, e.name FROM {{mb}}.{t}_annotation j"
