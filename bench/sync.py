@@ -34,6 +34,7 @@ from mirror.db import libpq_url, make_engine
 from mirror.embedded import Cluster
 from mirror.packet import Packet, read_packet, split_table_name
 from mirror.replicate import apply_order, apply_packet, load_catalog
+from mirror.search.build import rebuild
 from mirror.tools.packets import Change, delete, insert, packet_bytes, packet_time, primary_key, synthetic_row, update
 
 TABLES = (
@@ -159,7 +160,7 @@ def clone(admin_url: str, template: str, name: str) -> str:
     return make_url(admin_url).set(database=name).render_as_string(hide_password=False)
 
 
-def run(admin_url: str, changes: int, transactions: int, rows_per_table: int) -> None:
+def run(admin_url: str, changes: int, transactions: int, rows_per_table: int, with_search: bool = True) -> None:
     template = clone(admin_url, "template1", "mbm_bench_seed")
     engine = make_engine(template)
     migrate.upgrade(engine)
@@ -182,6 +183,16 @@ def run(admin_url: str, changes: int, transactions: int, rows_per_table: int) ->
         started = time.perf_counter()
         result = apply_packet(conn, packet)
         apply_seconds = time.perf_counter() - started
+    search_seconds = None
+    if with_search:
+        search_url = clone(admin_url, "mbm_bench_seed", "mbm_bench_search")
+        started = time.perf_counter()
+        rebuild(search_url)
+        print(f"search index of the synthetic mirror built in {time.perf_counter() - started:.1f} s")
+        with psycopg.connect(libpq_url(search_url), autocommit=True) as conn:
+            started = time.perf_counter()
+            apply_packet(conn, packet)
+            search_seconds = time.perf_counter() - started
     naive_url = clone(admin_url, "mbm_bench_seed", "mbm_bench_naive")
     with psycopg.connect(libpq_url(naive_url), autocommit=True) as conn:
         started = time.perf_counter()
@@ -195,9 +206,14 @@ def run(admin_url: str, changes: int, transactions: int, rows_per_table: int) ->
     )
     print(f"set-based apply:  {apply_seconds:7.2f} s  {count / apply_seconds:10,.0f} changes/s")
     print(f"  with read:      {total:7.2f} s  {count / total:10,.0f} changes/s  (time per packet)")
+    if search_seconds is not None:
+        rate = count / search_seconds
+        print(f"apply + search:   {search_seconds:7.2f} s  {rate:10,.0f} changes/s  (search documents kept current)")
+        with_read = read_seconds + search_seconds
+        print(f"  with read:      {with_read:7.2f} s  {count / with_read:10,.0f} changes/s")
     print(f"naive per row:    {naive_seconds:7.2f} s  {count / naive_seconds:10,.0f} changes/s")
     print(f"speed-up: {naive_seconds / apply_seconds:.1f}x; results identical: {same}")
-    for name in ("mbm_bench_fast", "mbm_bench_naive", "mbm_bench_seed"):
+    for name in ("mbm_bench_fast", "mbm_bench_search", "mbm_bench_naive", "mbm_bench_seed"):
         with psycopg.connect(libpq_url(admin_url), autocommit=True) as conn:
             conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
     if not same:
