@@ -3,14 +3,26 @@
 A full build (``build_index``) reads the MusicBrainz tables of one schema (``musicbrainz`` or the import's
 staging ``musicbrainz__mbm_new``) through a server-side cursor in a read-only snapshot, turns each row into a
 tsvector literal (``mirror.search.analyze`` does the words) and COPYs it into a new table created in the same
-transaction (``COPY FREEZE``), then adds the keys and GIN indexes and counts the vocabulary with ``ts_stat``.
-Memory stays flat: rows are handled a batch at a time. The import builds into ``search__mbm_new`` before its
-schema swap and swaps it in with the data; ``rebuild`` does the same for an existing database.
+transaction (``COPY FREEZE``), then adds the keys and GIN indexes and counts the vocabulary (a ``GROUP BY`` over
+the documents' lexemes). Memory stays flat: rows are handled a batch at a time. Work is overlapped so that a
+second core is kept busy: the next batch is fetched on a thread while Python analyses the current one, and a core's
+keys, GIN index, vocabulary and ANALYZE are made on a third connection while the next core's documents stream.
+Python's cyclic garbage collector is paused meanwhile: the rows and documents hold no reference cycles (reference
+counting frees them), and its collections, which walk every live object including the analysis caches, took more
+time than the analysis itself. The time of each step is logged per core. The import builds into
+``search__mbm_new`` before its schema swap and swaps it in with the data; ``rebuild`` does the same for an
+existing database.
 """
 
 from __future__ import annotations
 
+import gc
+import logging
+import time
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
+from functools import lru_cache
 from typing import Any, Protocol
 
 import psycopg
@@ -25,7 +37,6 @@ from mirror.search.schema import (
     STATS_TABLE,
     VOCAB_TABLE,
     index_ddl,
-    quote,
     shared_ddl,
     table_ddl,
     typed_column,
@@ -38,6 +49,8 @@ MAX_KEYWORD = 500
 NEW_SCHEMA = SEARCH_SCHEMA + "__mbm_new"
 OLD_SCHEMA = SEARCH_SCHEMA + "__mbm_old"
 
+log = logging.getLogger(__name__)
+
 
 class BuildProgress(Protocol):
     """The part of the importer's progress interface the build reports to."""
@@ -49,6 +62,7 @@ class BuildProgress(Protocol):
     def advance(self, rows: int, nbytes: int) -> None: ...
 
 
+@lru_cache(maxsize=1 << 18)
 def _lexeme(text: str) -> str:
     return "'" + text.replace("\\", "\\\\").replace("'", "''") + "'"
 
@@ -77,6 +91,12 @@ def field_terms(kind: str, value: Any) -> list[str]:
     else:
         term = keyword(text)
     return [term[:MAX_KEYWORD]] if term else []
+
+
+@lru_cache(maxsize=1 << 16, typed=True)
+def _field_lexemes(name: str, kind: str, value: Any) -> tuple[str, ...]:
+    """The lexemes of one value of a non-text field (values repeat a lot: types, formats, dates, countries)."""
+    return tuple(name + ":" + term for term in field_terms(kind, value))
 
 
 class Document:
@@ -111,13 +131,10 @@ class Document:
             self.entries.setdefault(name + ":" + term, [])
 
     def tsvector(self) -> str:
-        parts = []
-        for lexeme, positions in self.entries.items():
-            if positions:
-                parts.append(_lexeme(lexeme) + ":" + ",".join(map(str, positions)))
-            else:
-                parts.append(_lexeme(lexeme))
-        return " ".join(parts)
+        return " ".join(
+            _lexeme(lexeme) + ":" + ",".join(map(str, positions)) if positions else _lexeme(lexeme)
+            for lexeme, positions in self.entries.items()
+        )
 
 
 class DocumentMaker:
@@ -132,12 +149,19 @@ class DocumentMaker:
 
     def row(self, values: Sequence[Any]) -> tuple[Any, ...]:
         doc = Document()
+        entries = doc.entries
         for number, name, kind in self.fields:
-            for value in _values(values[number]):
+            value = values[number]
+            if value is None:
+                continue
+            for item in value if isinstance(value, list) else (value,):
+                if item is None:
+                    continue
                 if kind == "text" or kind == "accent":
-                    doc.add_text(name, str(value), kind == "accent")
+                    doc.add_text(name, str(item), kind == "accent")
                 else:
-                    doc.add_terms(name, field_terms(kind, value))
+                    for lexeme in _field_lexemes(name, kind, item):
+                        entries.setdefault(lexeme, [])
         pop = float(values[self.pop] or 0) if self.pop is not None else 0.0
         typed: list[Any] = []
         for number, kind in self.typed:
@@ -170,14 +194,36 @@ def documents(cursor: psycopg.Cursor[Any], core: Core, batch: int = BATCH) -> It
         yield [maker.row(row) for row in rows]
 
 
+def prefetched_documents(
+    cursor: psycopg.Cursor[Any], core: Core, batch: int = BATCH
+) -> Iterator[list[tuple[Any, ...]]]:
+    """``documents``, the next batch of rows fetched on a thread while the caller works on this one.
+
+    A server-side cursor computes its rows only when they are fetched: fetching ahead lets the server run the
+    source query while Python analyses the rows already fetched (two batches in memory at most)."""
+    assert cursor.description is not None
+    maker = DocumentMaker(core, [c.name for c in cursor.description])
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="search-fetch") as pool:
+        pending = pool.submit(cursor.fetchmany, batch)
+        while rows := pending.result():
+            pending = pool.submit(cursor.fetchmany, batch)
+            yield [maker.row(row) for row in rows]
+
+
 def _exec(conn: psycopg.Connection[Any], statement: str) -> None:
     conn.execute(sql.SQL(statement))
 
 
 def vocabulary_insert(schema: str, core: Core) -> sql.Composed:
-    query = f"SELECT doc FROM {quote(schema)}.{quote(core.table)}"
-    return sql.SQL("INSERT INTO {} (core, lexeme, df) SELECT {}, word, ndoc FROM ts_stat({}) WHERE {}").format(
-        sql.Identifier(schema, VOCAB_TABLE), sql.Literal(core.name), sql.Literal(query), vocabulary_filter(core)
+    """Count the documents of each lexeme of the core (what ``ts_stat``'s ``ndoc`` gives, as a hash aggregate)."""
+    return sql.SQL(
+        "INSERT INTO {} (core, lexeme, df) SELECT {}, word, count(*) FROM {} d, unnest(tsvector_to_array(d.doc)) word"
+        " WHERE {} GROUP BY word"
+    ).format(
+        sql.Identifier(schema, VOCAB_TABLE),
+        sql.Literal(core.name),
+        sql.Identifier(schema, core.table),
+        vocabulary_filter(core),
     )
 
 
@@ -195,8 +241,10 @@ def _build_core(
     mb_schema: str,
     target: str,
     progress: BuildProgress | None,
-) -> int:
+) -> tuple[int, float]:
+    """Create and fill the core's table in ``target``; its documents and the seconds that took."""
     count = 0
+    started = time.monotonic()
     with writer.transaction():
         _exec(writer, table_ddl(target, core))
         with (
@@ -206,15 +254,26 @@ def _build_core(
         ):
             cursor.itersize = BATCH
             cursor.execute(source_query(core, mb_schema, False))
-            for batch in documents(cursor, core):
+            for batch in prefetched_documents(cursor, core):
                 for row in batch:
                     copy.write_row(row)
                 count += len(batch)
                 if progress is not None:
                     progress.advance(len(batch), 0)
+    return count, time.monotonic() - started
+
+
+def _finish_core(writer: psycopg.Connection[Any], core: Core, target: str, count: int, seconds: float) -> None:
+    """Keys, GIN index, vocabulary, stats row and ANALYZE of a filled core table."""
+    steps = {"documents": seconds}
+    started = time.monotonic()
     for statement in index_ddl(target, core):
         _exec(writer, statement)
+    steps["indexes"] = time.monotonic() - started
+    started = time.monotonic()
     writer.execute(vocabulary_insert(target, core))
+    steps["vocabulary"] = time.monotonic() - started
+    started = time.monotonic()
     writer.execute(
         sql.SQL("INSERT INTO {} (core, docs, built) VALUES (%s, %s, now())").format(
             sql.Identifier(target, STATS_TABLE)
@@ -222,7 +281,24 @@ def _build_core(
         (core.name, count),
     )
     writer.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(target, core.table)))
-    return count
+    steps["analyze"] = time.monotonic() - started
+    log.info(
+        "search core %s: %d documents; %s",
+        core.name,
+        count,
+        ", ".join(f"{step} {seconds:.1f} s" for step, seconds in steps.items()),
+    )
+
+
+@contextmanager
+def _cyclic_gc_paused() -> Iterator[None]:
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def build_index(
@@ -230,20 +306,28 @@ def build_index(
 ) -> dict[str, int]:
     """Build a complete search schema ``target`` (dropped first) from ``mb_schema``; documents per core."""
     counts: dict[str, int] = {}
+    name = "mbmirror search build"
     with (
-        psycopg.connect(libpq_url(url), application_name="mbmirror search build") as reader,
-        psycopg.connect(libpq_url(url), autocommit=True, application_name="mbmirror search build") as writer,
+        _cyclic_gc_paused(),
+        psycopg.connect(libpq_url(url), application_name=name) as reader,
+        psycopg.connect(libpq_url(url), autocommit=True, application_name=name) as writer,
+        psycopg.connect(libpq_url(url), autocommit=True, application_name=name) as finisher,
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="search-finish") as pool,
     ):
         reader.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        writer.execute("SET maintenance_work_mem = '256MB'")
+        finisher.execute("SET maintenance_work_mem = '256MB'")
         writer.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(target)))
         writer.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(target)))
         for statement in shared_ddl(target):
             _exec(writer, statement)
+        finishing: list[Future[None]] = []
         for position, core in enumerate(CATALOG.values(), 1):
             if progress is not None:
                 progress.table(f"search.{core.table}", position)
-            counts[core.name] = _build_core(reader, writer, core, mb_schema, target, progress)
+            counts[core.name], seconds = _build_core(reader, writer, core, mb_schema, target, progress)
+            finishing.append(pool.submit(_finish_core, finisher, core, target, counts[core.name], seconds))
+        for future in finishing:
+            future.result()
         writer.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(target, VOCAB_TABLE)))
         reader.rollback()
     return counts
