@@ -54,7 +54,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from api.ws2 import params as p
 from api.ws2.registry import Ctx, Registry, load_registry
 from mirror.db import libpq_url
-from mirror.embedded import Cluster
+from mirror.embedded import throwaway_cluster
 from mirror.load import import_dump
 from mirror.queries.common import resolve_gid
 from mirror.tools.sample import write_sample
@@ -144,16 +144,9 @@ class Result:
 @contextmanager
 def cluster() -> Iterator[str]:
     """A throwaway embedded cluster; yields its SQLAlchemy URL."""
-    directory = Path(tempfile.mkdtemp(prefix="mbmirror-bench-api-"))
-    os.chmod(directory, 0o755)  # as root the server runs as 'postgres', which must reach the directory
-    pg = Cluster(directory / "cluster")
-    try:
-        info = pg.start()
-        print(f"throwaway PostgreSQL {info.version} cluster in {directory}", flush=True)
+    with throwaway_cluster("mbmirror-bench-api-") as (_, info):
+        print(f"throwaway PostgreSQL {info.version} cluster in {info.directory}", flush=True)
         yield info.url
-    finally:
-        pg.destroy()
-        shutil.rmtree(directory, ignore_errors=True)
 
 
 def create_dataset(base_url: str, scale: float, seed: int) -> tuple[str, int]:

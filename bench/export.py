@@ -43,7 +43,7 @@ from psycopg import sql
 from sqlalchemy.engine import make_url
 
 from mirror.db import libpq_url, normalize_url
-from mirror.embedded import Cluster
+from mirror.embedded import throwaway_cluster
 from mirror.load import CORE_ARCHIVE, DERIVED_ARCHIVE, import_dump
 from mirror.tools.sample import write_sample
 
@@ -128,16 +128,9 @@ def server(database_url: str | None) -> Iterator[str]:
     if database_url:
         yield normalize_url(database_url)
         return
-    directory = Path(tempfile.mkdtemp(prefix="mbmirror-bench-pg-"))
-    os.chmod(directory, 0o755)  # as root the server runs as another user, who must reach it
-    cluster = Cluster(directory / "cluster")
-    try:
-        info = cluster.start()
-        print(f"throwaway PostgreSQL {info.version} cluster in {directory}", flush=True)
+    with throwaway_cluster("mbmirror-bench-pg-") as (_, info):
+        print(f"throwaway PostgreSQL {info.version} cluster in {info.directory}", flush=True)
         yield info.url
-    finally:
-        cluster.destroy()
-        shutil.rmtree(directory, ignore_errors=True)
 
 
 @contextmanager

@@ -47,7 +47,7 @@ from sqlalchemy.engine import make_url
 
 from mirror import migrate
 from mirror.db import libpq_url, make_engine, normalize_url
-from mirror.embedded import Cluster
+from mirror.embedded import throwaway_cluster
 from mirror.load import CORE_ARCHIVE, DERIVED_ARCHIVE, table_for_member
 from mirror.schema.musicbrainz import SCHEMAS
 from mirror.tools.sample import write_sample
@@ -120,17 +120,9 @@ def server(database_url: str | None) -> Iterator[Server]:
     if database_url:
         yield Server(normalize_url(database_url))
         return
-    # Not under /root: as root the server runs as 'postgres', which must reach the directory.
-    directory = Path(tempfile.mkdtemp(prefix="mbmirror-bench-pg-"))
-    os.chmod(directory, 0o755)
-    cluster = Cluster(directory / "cluster")
-    try:
-        info = cluster.start()
-        print(f"throwaway PostgreSQL {info.version} cluster in {directory}", flush=True)
+    with throwaway_cluster("mbmirror-bench-pg-") as (_, info):
+        print(f"throwaway PostgreSQL {info.version} cluster in {info.directory}", flush=True)
         yield Server(info.url)
-    finally:
-        cluster.destroy()
-        shutil.rmtree(directory, ignore_errors=True)
 
 
 def track_rss(pid: int, done: threading.Event, peak: list[int]) -> None:

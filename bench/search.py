@@ -26,8 +26,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
-import shutil
 import statistics
 import sys
 import tempfile
@@ -44,7 +42,7 @@ from sqlalchemy.engine import make_url
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from mirror.db import libpq_url
-from mirror.embedded import Cluster
+from mirror.embedded import throwaway_cluster
 from mirror.load import import_dump
 from mirror.search import search
 from mirror.search.analyze import tokens
@@ -61,16 +59,9 @@ COVERED = (
 
 @contextmanager
 def cluster() -> Iterator[str]:
-    directory = Path(tempfile.mkdtemp(prefix="mbmirror-bench-search-"))
-    os.chmod(directory, 0o755)
-    pg = Cluster(directory / "cluster")
-    try:
-        info = pg.start()
-        print(f"throwaway PostgreSQL {info.version} cluster in {directory}", flush=True)
+    with throwaway_cluster("mbmirror-bench-search-") as (_, info):
+        print(f"throwaway PostgreSQL {info.version} cluster in {info.directory}", flush=True)
         yield make_url(info.url).set(database="postgres").render_as_string(hide_password=False)
-    finally:
-        pg.destroy()
-        shutil.rmtree(directory, ignore_errors=True)
 
 
 def sizes(conn: psycopg.Connection[Any]) -> tuple[int, int]:

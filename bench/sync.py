@@ -19,9 +19,7 @@ import argparse
 import hashlib
 import random
 import sys
-import tempfile
 import time
-from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -31,7 +29,7 @@ from sqlalchemy.engine import make_url
 
 from mirror import migrate
 from mirror.db import libpq_url, make_engine
-from mirror.embedded import Cluster
+from mirror.embedded import throwaway_cluster
 from mirror.packet import Packet, read_packet, split_table_name
 from mirror.replicate import apply_order, apply_packet, load_catalog
 from mirror.search.build import rebuild
@@ -230,14 +228,8 @@ def main() -> None:
     if args.database_url:
         run(args.database_url, args.changes, args.transactions, args.rows)
         return
-    with tempfile.TemporaryDirectory() as directory:
-        Path(directory).chmod(0o755)
-        cluster = Cluster(Path(directory) / "cluster")
-        try:
-            info = cluster.start()
-            run(info.url, args.changes, args.transactions, args.rows)
-        finally:
-            cluster.destroy()
+    with throwaway_cluster("mbmirror-bench-sync-") as (_, info):
+        run(info.url, args.changes, args.transactions, args.rows)
 
 
 if __name__ == "__main__":

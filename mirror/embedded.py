@@ -26,6 +26,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -456,3 +457,22 @@ class Cluster:
         with contextlib.suppress(EmbeddedDatabaseError):
             self.stop(mode="immediate")
         shutil.rmtree(self.directory, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def throwaway_cluster(
+    prefix: str = "mbmirror-pg-", extra_settings: dict[str, str] | None = None
+) -> Iterator[tuple[Cluster, ClusterInfo]]:
+    """A new cluster in a fresh temporary directory, started, and destroyed with its directory on exit.
+
+    For tests and benchmarks. The directory is not under the caller's own temporary space and is opened to
+    everyone (0755): as root the server runs as the service user, who must reach it.
+    """
+    directory = Path(tempfile.mkdtemp(prefix=prefix))
+    os.chmod(directory, 0o755)
+    cluster = Cluster(directory / "cluster")
+    try:
+        yield cluster, cluster.start(extra_settings=extra_settings)
+    finally:
+        cluster.destroy()
+        shutil.rmtree(directory, ignore_errors=True)
