@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+import musicbrainzngs
 import psycopg
 import pytest
 import uvicorn
@@ -94,6 +95,17 @@ def live_server(imported_dataset: Callable[[str], str]) -> Iterator[LiveServer]:
     """A uvicorn server for ``ds01`` in a background thread, for the whole session."""
     with running_server(imported_dataset(DATASET)) as server:
         yield server
+
+
+@pytest.fixture
+def musicbrainzngs_on_live_server(live_server: LiveServer) -> Iterator[None]:
+    """musicbrainzngs pointed at the live server (its configuration is module state: restored afterwards)."""
+    musicbrainzngs.set_useragent("mbmirror-tests", "0.1", "tests@example.invalid")
+    musicbrainzngs.set_hostname(live_server.host, use_https=False)
+    musicbrainzngs.set_rate_limit(False)
+    yield
+    musicbrainzngs.set_hostname("musicbrainz.org", use_https=True)
+    musicbrainzngs.set_rate_limit(True)
 
 
 @pytest.fixture(scope="session")

@@ -7,15 +7,12 @@ ds01.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import musicbrainzngs
 import pytest
 
-from tests.api.conftest import LiveServer
-
-pytestmark = pytest.mark.db
+pytestmark = [pytest.mark.db, pytest.mark.usefixtures("musicbrainzngs_on_live_server")]
 
 DISTANCE = "472bc127-8861-45e8-bc9e-31e8dd32de7a"  # two aliases, four URL relationships, two releases
 PLANET_MU = "b4edce40-090f-4956-b82a-5d9d285da40b"
@@ -45,17 +42,6 @@ BEETS_RELEASE_INCS = [
     "tags",
 ]
 BEETS_RECORDING_INCS = ["artists", "aliases", "isrcs", "work-level-rels", "artist-rels"]
-
-
-@pytest.fixture(autouse=True)
-def mirror_host(live_server: LiveServer) -> Iterator[None]:
-    """musicbrainzngs pointed at the live server (its configuration is module state: restored afterwards)."""
-    musicbrainzngs.set_useragent("mbmirror-tests", "0.1", "tests@example.invalid")
-    musicbrainzngs.set_hostname(live_server.host, use_https=False)
-    musicbrainzngs.set_rate_limit(False)
-    yield
-    musicbrainzngs.set_hostname("musicbrainz.org", use_https=True)
-    musicbrainzngs.set_rate_limit(True)
 
 
 def test_artist_lookup_gives_aliases_and_url_relationships() -> None:

@@ -4,31 +4,17 @@ expected entity with the fields they read."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import httpx
 import musicbrainzngs
 import pytest
 
-from tests.api.conftest import LiveServer
-
-pytestmark = pytest.mark.db
+pytestmark = [pytest.mark.db, pytest.mark.usefixtures("musicbrainzngs_on_live_server")]
 
 DISTANCE = "472bc127-8861-45e8-bc9e-31e8dd32de7a"
 LOVE_AND_HONESTY = "757a1723-3769-4298-89cd-48d31177852a"  # BoA; also a release group of that title
 ASLEEP_FROM_DAY = "1344425c-47ea-4d7b-a759-c7f5ec0fa191"  # The Chemical Brothers, track 7 of 11 on "Surrender"
 SURRENDER = "91d36d01-a898-426d-bc28-35ee5b7a7b6b"  # barcode 724384761028, catalogue number ASW47610-2
 PLANET_MU = "b4edce40-090f-4956-b82a-5d9d285da40b"
-
-
-@pytest.fixture(autouse=True)
-def mirror_host(live_server: LiveServer) -> Iterator[None]:
-    musicbrainzngs.set_useragent("mbmirror-tests", "0.1", "tests@example.invalid")
-    musicbrainzngs.set_hostname(live_server.host, use_https=False)
-    musicbrainzngs.set_rate_limit(False)
-    yield
-    musicbrainzngs.set_hostname("musicbrainz.org", use_https=True)
-    musicbrainzngs.set_rate_limit(True)
 
 
 def test_musicbrainzngs_search_artists_parses_scores_and_counts() -> None:
