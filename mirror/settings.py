@@ -52,6 +52,12 @@ class Settings(BaseSettings):
         description="How long `mbmirror sync --follow` waits (±10 % jitter) before looking for a new packet "
         "after it caught up; packets are published hourly.",
     )
+    changes_retention_packets: int = Field(
+        default=2160,
+        ge=0,
+        description="How many replication packets of changed-entity records the changes feed (`/api/changes`) "
+        "keeps; older records are pruned as packets are applied (2160 hourly packets = 90 days). 0 keeps all.",
+    )
     statement_timeout_ms: int = Field(default=10_000, description="Statement timeout of API queries, in milliseconds.")
     search_timeout_ms: int = Field(
         default=3000, description="Statement timeout of one search (ws/2 ?query=, /api/search), in milliseconds."

@@ -243,6 +243,22 @@ def _record_applied(conn: psycopg.Connection[Any], packet: Packet, result: Apply
     )
 
 
+def prune_changes(conn: psycopg.Connection[Any], sequence: int, retention: int) -> int:
+    """Delete the changed-entity records older than the last ``retention`` packets (0: keep all); rows deleted.
+
+    Runs in the packet's transaction, so the feed's lower bound (``changes_pruned_through``) and the records
+    always agree."""
+    if retention <= 0:
+        return 0
+    through = sequence - retention
+    deleted = conn.execute("DELETE FROM mbmirror.entity_change WHERE replication_sequence <= %s", (through,)).rowcount
+    conn.execute(
+        "UPDATE mbmirror.sync_state SET changes_pruned_through = greatest(changes_pruned_through, %s) WHERE id = 1",
+        (through,),
+    )
+    return deleted
+
+
 def _record(conn: psycopg.Connection[Any], status: str, error: str | None = None, schema: int | None = None) -> None:
     if error is None:
         conn.execute("UPDATE mbmirror.sync_state SET status = %s, last_checked_at = now() WHERE id = 1", (status,))
@@ -273,6 +289,7 @@ def _one_pass(
     stop: threading.Event,
     on_progress: Progress | None,
     ignore_conflicts: bool,
+    retention: int,
 ) -> None:
     with psycopg.connect(libpq_url(url), autocommit=True) as conn, writer_lock(conn, "sync"):
         while not stop.is_set():
@@ -298,6 +315,7 @@ def _one_pass(
             with conn.transaction():
                 applied = apply_packet(conn, packet, ignore_conflicts=ignore_conflicts, on_progress=progress)
                 _record_applied(conn, packet, applied)
+                prune_changes(conn, packet.sequence, retention)
             log.info(
                 "applied packet %d: %d changes (%d skipped) in %.2f s",
                 sequence,
@@ -357,7 +375,15 @@ def sync(
         failures = 0
         while True:
             try:
-                _one_pass(database_url, packets, result, stop, on_progress, ignore_conflicts)
+                _one_pass(
+                    database_url,
+                    packets,
+                    result,
+                    stop,
+                    on_progress,
+                    ignore_conflicts,
+                    settings.changes_retention_packets,
+                )
                 failures = 0
             except Exception as exc:
                 if isinstance(exc, SyncError | LockHeldError | psycopg.Error):

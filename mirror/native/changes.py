@@ -5,9 +5,11 @@ in the same transaction as each packet: one row per packet and changed entity, i
 entity's child rows) in the order (sequence, entity type, MBID), the table's primary key.
 
 Retention: the feed answers from the replication sequence of the last completed import (the dump's
-``REPLICATION_SEQUENCE``) onwards; rows are never pruned while that import serves. A ``since`` older than that
-(the changes in between were never recorded) raises ``ChangesExpired``: the client must re-sync from scratch
-and then follow the feed from the sequence the mirror reports. A ``since`` beyond the mirror's current sequence
+``REPLICATION_SEQUENCE``) onwards, or from the last sequence the sync pruned (``sync_state.
+changes_pruned_through``: it keeps ``MBMIRROR_CHANGES_RETENTION_PACKETS`` packets of records), whichever is
+later. A ``since`` older than that (the changes in between were never recorded or are gone) raises
+``ChangesExpired``: the client must re-sync from scratch and then follow the feed from the sequence the mirror
+reports. A ``since`` beyond the mirror's current sequence
 is ``InvalidQuery``.
 """
 
@@ -42,8 +44,9 @@ def bounds(conn: Conn) -> tuple[int | None, int | None]:
     """(oldest ``since`` the feed can answer, the mirror's current replication sequence)."""
     with conn.cursor(row_factory=tuple_row) as cur:
         row = cur.execute(
-            "SELECT (SELECT replication_sequence FROM mbmirror.import_log WHERE status = 'done' "
+            "SELECT greatest((SELECT replication_sequence FROM mbmirror.import_log WHERE status = 'done' "
             "ORDER BY finished DESC NULLS LAST, id DESC LIMIT 1), "
+            "(SELECT changes_pruned_through FROM mbmirror.sync_state WHERE id = 1)), "
             "(SELECT current_replication_sequence FROM musicbrainz.replication_control ORDER BY id LIMIT 1)"
         ).fetchone()
     return (row[0], row[1]) if row else (None, None)

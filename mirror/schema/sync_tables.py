@@ -4,7 +4,9 @@ Created by migration ``0002_replication_staging``. ``sync_state`` holds one row 
 updates in the same transaction as each packet it applies (and in a transaction of its own when it records an
 error); ``mbmirror status`` and the API's ``/status`` and ``/metrics`` read it. ``entity_change`` records, per
 replication sequence, the MBID of every entity a packet changed (directly or through one of its child rows), in
-the same transaction as the change itself; the changes feed reads it.
+the same transaction as the change itself; the changes feed reads it. The sync prunes it to the last
+``changes_retention_packets`` packets and notes the last pruned sequence in ``sync_state.changes_pruned_through``
+(added by ``0004_changes_retention``), from which the feed knows how far back it can answer.
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ sync_state = Table(
     Column("errors_total", BigInteger, nullable=False, server_default=text("0")),
     Column("last_packet_changes", Integer),
     Column("last_packet_seconds", Double),
+    Column("changes_pruned_through", Integer),
     PrimaryKeyConstraint("id", name="sync_state_pkey"),
     CheckConstraint("id = 1", name="sync_state_one_row"),
 )

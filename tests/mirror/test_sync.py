@@ -22,7 +22,8 @@ from pydantic import ValidationError
 from sqlalchemy import inspect
 
 from mirror.db import make_engine
-from mirror.errors import LockHeldError
+from mirror.errors import ChangesExpired, LockHeldError
+from mirror.native.changes import changes as changes_feed
 from mirror.schema.sync_tables import sync_metadata
 from mirror.settings import Settings
 from mirror.state import writer_lock
@@ -115,6 +116,34 @@ def test_sync_applies_official_packets_until_404_and_sends_the_token(seeded_db: 
     assert status.status == "up to date" and status.last_error is None
     assert status.changes_applied == result.changes > 0
     assert status.last_packet_timestamp is not None and status.last_packet_timestamp.startswith("2026-01-05")
+
+
+def test_sync_prunes_changed_entity_records_beyond_the_retention_and_the_feed_says_so(
+    seeded_db_factory: Callable[[], str],
+) -> None:
+    data = {n: packet_bytes(n, c) for n, c in traffic_packets(101, 5).items()}
+    kept, pruned = seeded_db_factory(), seeded_db_factory()
+    for url, retention in ((kept, 0), (pruned, 2)):
+        with serve(data) as client:
+            options = Settings(
+                replication_token=TOKEN, changes_retention_packets=retention, database_url=None, _env_file=None
+            )  # type: ignore[call-arg]
+            assert sync(options, url, client=client).applied == [101, 102, 103, 104, 105]
+    query = "SELECT replication_sequence, entity_type, gid::text FROM mbmirror.entity_change ORDER BY 1, 2, 3"
+    with connect(kept) as conn:
+        everything = conn.execute(query).fetchall()
+        assert conn.execute("SELECT changes_pruned_through FROM mbmirror.sync_state").fetchone() == (None,)
+    assert {row[0] for row in everything} == {101, 102, 103, 104, 105}
+    with connect(pruned) as conn:
+        assert conn.execute(query).fetchall() == [row for row in everything if row[0] > 103]
+        assert conn.execute("SELECT changes_pruned_through FROM mbmirror.sync_state").fetchone() == (103,)
+        with pytest.raises(ChangesExpired):
+            changes_feed(conn, since=102)
+        page = changes_feed(conn, since=103)
+    assert page.oldest == 103 and page.current == 105
+    assert [(c.sequence, c.type, c.id) for c in page.changes] == [
+        (seq, kind.replace("_", "-"), gid) for seq, kind, gid in everything if seq > 103
+    ]
 
 
 def test_sync_with_nothing_new_is_up_to_date(seeded_db: str) -> None:
