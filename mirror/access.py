@@ -214,6 +214,26 @@ class Mirror:
         """The work ``mbid``."""
         return cast("models.Work", self.entity("work", mbid, include))
 
+    def event(self, mbid: str, include: Iterable[str] = ()) -> models.Event:
+        """The event ``mbid``."""
+        return cast("models.Event", self.entity("event", mbid, include))
+
+    def place(self, mbid: str, include: Iterable[str] = ()) -> models.Place:
+        """The place ``mbid`` with its area and coordinates."""
+        return cast("models.Place", self.entity("place", mbid, include))
+
+    def instrument(self, mbid: str, include: Iterable[str] = ()) -> models.Instrument:
+        """The instrument ``mbid``."""
+        return cast("models.Instrument", self.entity("instrument", mbid, include))
+
+    def series(self, mbid: str, include: Iterable[str] = ()) -> models.Series:
+        """The series ``mbid``."""
+        return cast("models.Series", self.entity("series", mbid, include))
+
+    def genre(self, mbid: str, include: Iterable[str] = ()) -> models.Genre:
+        """The genre ``mbid``."""
+        return cast("models.Genre", self.entity("genre", mbid, include))
+
 
 def _to_polars(table: pa.Table) -> Any:
     try:

@@ -41,10 +41,15 @@ Row = dict[str, Any]
 TABLES = {
     "area": "area",
     "artist": "artist",
+    "event": "event",
+    "genre": "genre",
+    "instrument": "instrument",
     "label": "label",
+    "place": "place",
     "recording": "recording",
     "release": "release",
     "release-group": "release_group",
+    "series": "series",
     "work": "work",
 }
 MBID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
@@ -202,7 +207,7 @@ def extras(conn: Conn, table: str, row_id: int, include: frozenset[str]) -> dict
             out["tags"] = [m.Tag(name=t["name"], count=t["count"]) for t in found]
         if "genres" in include:
             out["genres"] = [
-                m.Genre(id=t["genre_id"], name=t["name"], count=t["count"]) for t in found if t["genre_id"]
+                m.GenreVote(id=t["genre_id"], name=t["name"], count=t["count"]) for t in found if t["genre_id"]
             ]
     if "relationships" in include:
         out["relationships"] = _relationships(conn, table, row_id)

@@ -121,6 +121,63 @@ def _work(conn: Conn, row_id: int, include: frozenset[str]) -> dict[str, Any]:
     return {**row, "attributes": attributes}
 
 
+def _event(conn: Conn, row_id: int, include: frozenset[str]) -> dict[str, Any]:
+    row = _one(
+        conn,
+        f"SELECT e.gid::text AS id, e.name, e.comment AS disambiguation, t.name AS type, {_DATES}, e.ended, "
+        "to_char(e.time, 'HH24:MI') AS time, e.cancelled, NULLIF(e.setlist, '') AS setlist "
+        "FROM musicbrainz.event e LEFT JOIN musicbrainz.event_type t ON t.id = e.type WHERE e.id = %s",
+        row_id,
+    )
+    fields = {k: row[k] for k in ("id", "name", "disambiguation", "type", "time", "cancelled", "setlist")}
+    fields["life_span"] = life_span(row)
+    return fields
+
+
+def _place(conn: Conn, row_id: int, include: frozenset[str]) -> dict[str, Any]:
+    row = _one(
+        conn,
+        f"SELECT e.gid::text AS id, e.name, e.comment AS disambiguation, t.name AS type, e.address, {_DATES}, "
+        "e.ended, a.gid::text AS area_id, a.name AS area_name, e.coordinates[0] AS latitude, "
+        "e.coordinates[1] AS longitude FROM musicbrainz.place e LEFT JOIN musicbrainz.place_type t ON t.id = e.type "
+        "LEFT JOIN musicbrainz.area a ON a.id = e.area WHERE e.id = %s",
+        row_id,
+    )
+    fields = {k: row[k] for k in ("id", "name", "disambiguation", "type", "address")}
+    coordinates = None
+    if row["latitude"] is not None and row["longitude"] is not None:
+        coordinates = m.Coordinates(latitude=row["latitude"], longitude=row["longitude"])
+    fields.update(area=ref(row["area_id"], row["area_name"]), coordinates=coordinates, life_span=life_span(row))
+    return fields
+
+
+def _instrument(conn: Conn, row_id: int, include: frozenset[str]) -> dict[str, Any]:
+    return _one(
+        conn,
+        "SELECT e.gid::text AS id, e.name, e.comment AS disambiguation, t.name AS type, e.description "
+        "FROM musicbrainz.instrument e LEFT JOIN musicbrainz.instrument_type t ON t.id = e.type WHERE e.id = %s",
+        row_id,
+    )
+
+
+def _series(conn: Conn, row_id: int, include: frozenset[str]) -> dict[str, Any]:
+    return _one(
+        conn,
+        "SELECT e.gid::text AS id, e.name, e.comment AS disambiguation, t.name AS type, o.name AS ordering_type "
+        "FROM musicbrainz.series e LEFT JOIN musicbrainz.series_type t ON t.id = e.type "
+        "LEFT JOIN musicbrainz.series_ordering_type o ON o.id = e.ordering_type WHERE e.id = %s",
+        row_id,
+    )
+
+
+def _genre(conn: Conn, row_id: int, include: frozenset[str]) -> dict[str, Any]:
+    return _one(
+        conn,
+        "SELECT e.gid::text AS id, e.name, e.comment AS disambiguation FROM musicbrainz.genre e WHERE e.id = %s",
+        row_id,
+    )
+
+
 def _release_summaries(conn: Conn, where: str, row_id: int) -> list[m.ReleaseSummary]:
     found = rows(
         conn,
@@ -265,10 +322,15 @@ Loader = Callable[[Conn, int, frozenset[str]], dict[str, Any]]
 LOADERS: dict[str, tuple[Loader, type[m.Entity]]] = {
     "area": (_area, m.Area),
     "artist": (_artist, m.Artist),
+    "event": (_event, m.Event),
+    "genre": (_genre, m.Genre),
+    "instrument": (_instrument, m.Instrument),
     "label": (_label, m.Label),
+    "place": (_place, m.Place),
     "recording": (_recording, m.Recording),
     "release": (_release, m.Release),
     "release-group": (_release_group, m.ReleaseGroup),
+    "series": (_series, m.Series),
     "work": (_work, m.Work),
 }
 

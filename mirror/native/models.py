@@ -63,7 +63,9 @@ class Tag(Model):
     count: int
 
 
-class Genre(Model):
+class GenreVote(Model):
+    """A genre given to an entity and how many votes it has (``include=genres``)."""
+
     id: str
     name: str
     count: int
@@ -93,7 +95,7 @@ class Extras(Model):
 
     aliases: list[Alias] | None = None
     tags: list[Tag] | None = None
-    genres: list[Genre] | None = None
+    genres: list[GenreVote] | None = None
     relationships: list[Relationship] | None = None
     annotation: str | None = None
     rating: Rating | None = None
@@ -242,6 +244,60 @@ class _RecordingFields(Model):
     releases: list[ReleaseSummary] | None = None
 
 
+class _EventFields(Model):
+    id: str
+    name: str
+    disambiguation: str
+    type: str | None
+    life_span: LifeSpan
+    time: str | None = Field(description="start time, HH:MM")
+    cancelled: bool
+    setlist: str | None
+    links: list[Link]
+
+
+class Coordinates(Model):
+    latitude: float
+    longitude: float
+
+
+class _PlaceFields(Model):
+    id: str
+    name: str
+    disambiguation: str
+    type: str | None
+    address: str
+    area: Ref | None
+    coordinates: Coordinates | None
+    life_span: LifeSpan
+    links: list[Link]
+
+
+class _InstrumentFields(Model):
+    id: str
+    name: str
+    disambiguation: str
+    type: str | None
+    description: str
+    links: list[Link]
+
+
+class _SeriesFields(Model):
+    id: str
+    name: str
+    disambiguation: str
+    type: str | None
+    ordering_type: str | None
+    links: list[Link]
+
+
+class _GenreFields(Model):
+    id: str
+    name: str
+    disambiguation: str
+    links: list[Link]
+
+
 class Artist(Extras, _ArtistFields):
     """Artist as served by ``/api/artist/{mbid}``: own fields first, then the ``include=`` parts."""
 
@@ -270,4 +326,24 @@ class Recording(Extras, _RecordingFields):
     """Recording as served by ``/api/recording/{mbid}``: own fields first, then the ``include=`` parts."""
 
 
-Entity = Artist | Label | Area | Work | Release | ReleaseGroup | Recording
+class Event(Extras, _EventFields):
+    """Event as served by ``/api/event/{mbid}``: own fields first, then the ``include=`` parts."""
+
+
+class Place(Extras, _PlaceFields):
+    """Place as served by ``/api/place/{mbid}``: own fields first, then the ``include=`` parts."""
+
+
+class Instrument(Extras, _InstrumentFields):
+    """Instrument as served by ``/api/instrument/{mbid}``: own fields first, then the ``include=`` parts."""
+
+
+class Series(Extras, _SeriesFields):
+    """Series as served by ``/api/series/{mbid}``: own fields first, then the ``include=`` parts."""
+
+
+class Genre(Extras, _GenreFields):
+    """Genre as served by ``/api/genre/{mbid}``: own fields first, then the ``include=`` parts."""
+
+
+Entity = Artist | Label | Area | Work | Release | ReleaseGroup | Recording | Event | Place | Instrument | Series | Genre

@@ -59,7 +59,7 @@ def partial_date(row: Row, prefix: str) -> str | None:
 @cache
 def resolve_query(table: str) -> str:
     """Row id and canonical MBID of ``%(g)s`` in ``table``, following ``<table>_gid_redirect``."""
-    if table == "editor_collection" or table == "track":
+    if table in ("editor_collection", "track", "genre"):  # no <table>_gid_redirect
         return sql.SQL("SELECT id, gid::text AS gid FROM {t} WHERE gid = %(g)s").format(t=_t(table)).as_string()
     query = sql.SQL(
         "SELECT id, gid::text AS gid FROM {t} WHERE gid = %(g)s "

@@ -160,3 +160,43 @@ def test_release_group_and_recording_list_their_releases(conn: Conn) -> None:
     )
     recording = get_entity(conn, "recording", rec, ["releases"])
     assert isinstance(recording, m.Recording) and recording.releases
+
+
+def test_event_place_instrument_series_and_genre_carry_their_own_fields(conn: Conn) -> None:
+    event_gid, event_type, cancelled = conn.execute(
+        "SELECT e.gid::text, t.name, e.cancelled FROM musicbrainz.event e "
+        "LEFT JOIN musicbrainz.event_type t ON t.id = e.type ORDER BY e.id LIMIT 1"
+    ).fetchone() or ("", None, None)
+    event = get_entity(conn, "event", event_gid)
+    assert isinstance(event, m.Event) and (event.type, event.cancelled) == (event_type, cancelled)
+
+    place_gid, address, area_gid, latitude = conn.execute(
+        "SELECT p.gid::text, p.address, a.gid::text, p.coordinates[0] FROM musicbrainz.place p "
+        "LEFT JOIN musicbrainz.area a ON a.id = p.area ORDER BY p.id LIMIT 1"
+    ).fetchone() or ("", "", None, None)
+    place = get_entity(conn, "place", place_gid)
+    assert isinstance(place, m.Place) and place.address == address
+    assert (place.area.id if place.area else None) == area_gid
+    assert (place.coordinates.latitude if place.coordinates else None) == latitude
+
+    instrument_gid, description = conn.execute(
+        "SELECT gid::text, description FROM musicbrainz.instrument ORDER BY id LIMIT 1"
+    ).fetchone() or ("", "")
+    instrument = get_entity(conn, "instrument", instrument_gid)
+    assert isinstance(instrument, m.Instrument) and instrument.description == description
+
+    series_gid, ordering = conn.execute(
+        "SELECT s.gid::text, o.name FROM musicbrainz.series s "
+        "JOIN musicbrainz.series_ordering_type o ON o.id = s.ordering_type ORDER BY s.id LIMIT 1"
+    ).fetchone() or ("", None)
+    series = get_entity(conn, "series", series_gid)
+    assert isinstance(series, m.Series) and series.ordering_type == ordering and ordering
+
+    genre_gid, genre_name = conn.execute(
+        "SELECT gid::text, name FROM musicbrainz.genre ORDER BY id LIMIT 1"
+    ).fetchone() or (
+        "",
+        "",
+    )
+    genre = get_entity(conn, "genre", genre_gid, ["aliases"])
+    assert isinstance(genre, m.Genre) and genre.name == genre_name and genre.aliases is not None
