@@ -18,7 +18,11 @@ and, in the same run, a naive baseline: ``ILIKE '%title%'`` (and ``'%credit%'``)
 p50/p95/p99 in ms and how often the expected entity (same title and credit) comes first. Target: p95 under
 50 ms for beets' release and recording queries on 2 cores. Figures are noisy on a shared machine.
 
-    .venv/bin/python bench/search.py [--scale 140] [--queries 200] [--seed 42] [--json PATH]
+    .venv/bin/python bench/search.py [--scale 140] [--queries 200] [--seed 42] [--json PATH] [--cluster-dir DIR]
+
+With ``--cluster-dir DIR`` the cluster lives in DIR and is kept: the first run imports the corpus there, later
+runs with the same DIR reuse it (the scale and seed of the import are recorded in ``DIR/bench.json``; the build
+figures printed then are those of the import) so that queries can be measured again without re-importing.
 """
 
 from __future__ import annotations
@@ -42,7 +46,7 @@ from sqlalchemy.engine import make_url
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from mirror.db import libpq_url
-from mirror.embedded import throwaway_cluster
+from mirror.embedded import Cluster, throwaway_cluster
 from mirror.load import import_dump
 from mirror.search import search
 from mirror.search.analyze import tokens
@@ -57,11 +61,42 @@ COVERED = (
 )  # fmt: skip
 
 
+def _postgres_url(url: str) -> str:
+    return make_url(url).set(database="postgres").render_as_string(hide_password=False)
+
+
 @contextmanager
-def cluster() -> Iterator[str]:
-    with throwaway_cluster("mbmirror-bench-search-") as (_, info):
-        print(f"throwaway PostgreSQL {info.version} cluster in {info.directory}", flush=True)
-        yield make_url(info.url).set(database="postgres").render_as_string(hide_password=False)
+def cluster(directory: Path | None) -> Iterator[str]:
+    """A throwaway cluster, or the kept one in ``directory`` (started if needed, left running)."""
+    if directory is None:
+        with throwaway_cluster("mbmirror-bench-search-") as (_, info):
+            print(f"throwaway PostgreSQL {info.version} cluster in {info.directory}", flush=True)
+            yield _postgres_url(info.url)
+        return
+    directory.mkdir(parents=True, exist_ok=True)
+    directory.chmod(0o755)
+    info = Cluster(directory / "cluster").start()
+    print(f"kept PostgreSQL {info.version} cluster in {info.directory} (pid {info.pid})", flush=True)
+    yield _postgres_url(info.url)
+
+
+def imported(url: str, directory: Path | None, scale: float, seed: int) -> dict[str, float]:
+    """Import the synthetic corpus unless the kept cluster already holds this one; the import's phase times."""
+    marker = directory / "bench.json" if directory is not None else None
+    if marker is not None and marker.exists():
+        kept = json.loads(marker.read_text())
+        if (kept["scale"], kept["seed"]) == (scale, seed):
+            print(f"reusing the corpus imported at scale {scale}, seed {seed}", flush=True)
+            return {str(k): float(v) for k, v in kept["phases_s"].items()}
+        raise SystemExit(f"{directory} holds scale {kept['scale']} seed {kept['seed']}: use another --cluster-dir")
+    with tempfile.TemporaryDirectory(prefix="mbmirror-bench-dump-") as dump:
+        started = time.monotonic()
+        write_sample(Path(dump), scale=scale, seed=seed)
+        print(f"sample written in {time.monotonic() - started:.0f} s", flush=True)
+        phases = dict(import_dump(url, [Path(dump)]).phases)
+    if marker is not None:
+        marker.write_text(json.dumps({"scale": scale, "seed": seed, "phases_s": phases}))
+    return phases
 
 
 def sizes(conn: psycopg.Connection[Any]) -> tuple[int, int]:
@@ -180,26 +215,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument("--cluster-dir", type=Path, default=None, help="keep (or reuse) the imported cluster here")
     args = parser.parse_args(argv)
-    with cluster() as url, tempfile.TemporaryDirectory(prefix="mbmirror-bench-dump-") as dump:
-        started = time.monotonic()
-        write_sample(Path(dump), scale=args.scale, seed=args.seed)
-        print(f"sample written in {time.monotonic() - started:.0f} s", flush=True)
-        summary = import_dump(url, [Path(dump)])
-        phases = summary.phases
+    with cluster(args.cluster_dir) as url:
+        phases = imported(url, args.cluster_dir, args.scale, args.seed)
         with psycopg.connect(libpq_url(url), autocommit=True) as conn:
             counts = dict(conn.execute("SELECT core, docs FROM search.stats").fetchall())
             search_size, data_size = sizes(conn)
             drawn = cases(conn, args.queries, args.seed)
         build = phases.get("search", 0.0)
-        imported = phases.get("load", 0.0) + phases.get("index", 0.0)
+        import_s = phases.get("load", 0.0) + phases.get("index", 0.0)
         report: dict[str, Any] = {
             "scale": args.scale,
             "documents": counts,
             "phases_s": phases,
             "build_s": build,
-            "import_s": imported,
-            "build_over_import": build / imported if imported else None,
+            "import_s": import_s,
+            "build_over_import": build / import_s if import_s else None,
             "search_bytes": search_size,
             "data_bytes": data_size,
             "queries": asyncio.run(run_queries(url, drawn)),
@@ -207,7 +239,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"recordings {counts.get('recording', 0):,}, releases {counts.get('release', 0):,}, "
           f"artists {counts.get('artist', 0):,}")  # fmt: skip
     print(
-        f"import (load + index) {imported:.1f} s; search build {build:.1f} s; ratio {report['build_over_import']:.2f}"
+        f"import (load + index) {import_s:.1f} s; search build {build:.1f} s; ratio {report['build_over_import']:.2f}"
     )
     print(f"search index {search_size / 2**20:.0f} MiB; covered tables {data_size / 2**20:.0f} MiB")
     print(f"{'scenario':18} {'search p50/p95/p99 ms':>24} {'ILIKE p50/p95/p99 ms':>24} {'first':>6}")

@@ -10,7 +10,16 @@ int and date ranges). The compiler produces three things:
 - ``score``: a sum over the positive leaves of ``boost * idf`` (BM25's idf from the vocabulary), taking, for an
   unfielded term, the best of the core's default fields with their boosts (dismax), plus a bonus equal to the
   group's weight when a field's whole value equals the query group's words (so "toto" puts Toto above
-  "Alistair Toto", and an exact release title above longer ones).
+  "Alistair Toto", and an exact release title above longer ones);
+- ``best``: the documents that reach the highest possible score (every leaf matched by its heaviest
+  alternative, whole values included: usually a handful found through two or three rare lexemes), whose score
+  is a constant (``best_score``) that needs no document;
+- ``rarest(budget, need)``: the rarest leaves whose documents number at most ``budget`` together (from the
+  vocabulary; but at least ``need`` when they can): the candidates of a query whose Lucene condition matches
+  too many documents to score them all (a document matching none of them can only score the weights of the
+  commoner, lower-idf words);
+- ``loose_min``: a lower bound on the documents matching ``loose`` (the largest document frequency among the
+  words one of which suffices), so that a count that is sure to reach its cap is not made.
 
 The compiler is pure: the vocabulary facts it needs (document frequencies, fuzzy and wildcard expansions) are
 given by a ``Lookup``; the engine runs it, fetches what it asked for, and runs it again.
@@ -146,7 +155,44 @@ class Compiled:
     strict: Match
     leaves: list[list[tuple[Match, float]]]  # per positive leaf: alternatives (condition, weight), best one counts
     params: Params
-    selective: Match | None = None  # the rarer leaves: candidates of a query that also has very common ones
+    leaf_dfs: list[tuple[Match, int | None]] = field(default_factory=list)  # per word leaf: most documents it matches
+    negated: bool = False  # the query has a MUST_NOT somewhere
+    loose_min: int = 0
+
+    @property
+    def best(self) -> Match | None:
+        """Documents scoring ``best_score``, the most any document can; None when that cannot be told so."""
+        conds: list[Match] = []
+        for alternatives in self.leaves:
+            top = max(weight for _, weight in alternatives)
+            if top > 0:
+                conds.append(or_([m for m, weight in alternatives if weight == top], self.params))
+            elif any(weight < 0 and m.const is not False for m, weight in alternatives):
+                return None  # a negative boost: the best a document can do there is not to match
+        if not conds:
+            return None
+        if self.negated:
+            conds.append(self.loose)
+        return and_(conds, self.params)
+
+    @property
+    def best_score(self) -> float:
+        return sum(max(0.0, *(weight for _, weight in alternatives)) for alternatives in self.leaves)
+
+    def rarest(self, budget: int, need: int) -> Match | None:
+        """The rarest word leaves matching at most ``budget`` documents together, and at least ``need`` if they
+        can; None when they would be every leaf (the Lucene condition alone is then as selective)."""
+        known = sorted((df, i) for i, (_, df) in enumerate(self.leaf_dfs) if df is not None)
+        chosen: list[Match] = []
+        total = 0
+        for df, i in known:
+            if total >= need and total + df > budget:
+                break
+            chosen.append(self.leaf_dfs[i][0])
+            total += df
+        if not chosen or len(chosen) == len(self.leaf_dfs):
+            return None
+        return or_(chosen, self.params)
 
     def score(self, params: Params) -> sql.Composable:
         parts: list[sql.Composable] = []
@@ -176,41 +222,41 @@ class Compiler:
         self.max_expansions = max_expansions
         self.terms = 0
         self.df_of: dict[str, int] = {}  # tsquery text of an alternative -> how many documents it can match
+        self.exact_df: dict[str, int] = {}  # tsquery text of one lexeme -> its document frequency
         self.leaf_dfs: list[tuple[Match, int | None]] = []  # per scored leaf: its match and that bound
+        self.negated = False
 
     def compile(self, node: Node) -> Compiled:
         result = self.node(node, 1.0, True)
         if result is DROP:
             return Compiled(FALSE, FALSE, [], self.params)
-        common = max(1000, self.lookup.docs // 20)
-        rare = [m for m, df in self.leaf_dfs if df is not None and df <= common]
-        selective = None
-        if rare and len(rare) < len(self.leaf_dfs):
-            selective = or_(rare, self.params)
-        return Compiled(result[0], result[1], self.leaves, self.params, selective)
+        loose, strict, low = result
+        return Compiled(loose, strict, self.leaves, self.params, self.leaf_dfs, self.negated, low)
 
     # -- tree ---------------------------------------------------------------------------------------------
-    def node(self, node: Node, boost: float, scored: bool) -> tuple[Match, Match] | None:
+    def node(self, node: Node, boost: float, scored: bool) -> tuple[Match, Match, int] | None:
+        """(loose, strict, a lower bound on the documents matching loose) of a subtree."""
         if isinstance(node, BoolQuery):
             return self.boolean(node, boost * node.boost, scored)
         if isinstance(node, MatchAll):
             if scored:
                 self.leaves.append([(TRUE, boost * node.boost)])
-            return TRUE, TRUE
+            return TRUE, TRUE, self.lookup.docs
         alternatives = self.leaf(node, boost * node.boost)
         if alternatives is None:
             return DROP
         match = or_([cond for cond, _ in alternatives], self.params)
         if scored and alternatives:
             self.leaves.append(alternatives)
-            bounds = [self.df_of.get(cond.ts or "") for cond, _ in alternatives]
+            bounds = [0 if cond.const is False else self.df_of.get(cond.ts or "") for cond, _ in alternatives]
             known = [b for b in bounds if b is not None]
-            self.leaf_dfs.append((match, max(known) if len(known) == len(bounds) else None))
-        return match, match
+            self.leaf_dfs.append((match, sum(known) if len(known) == len(bounds) else None))
+        low = max((self.exact_df.get(cond.ts or "", 0) for cond, _ in alternatives), default=0)
+        return match, match, low
 
-    def boolean(self, node: BoolQuery, boost: float, scored: bool) -> tuple[Match, Match] | None:
-        must: list[tuple[Match, Match]] = []
-        should: list[tuple[Match, Match]] = []
+    def boolean(self, node: BoolQuery, boost: float, scored: bool) -> tuple[Match, Match, int] | None:
+        must: list[tuple[Match, Match, int]] = []
+        should: list[tuple[Match, Match, int]] = []
         must_not: list[Match] = []
         for clause in node.clauses:
             result = self.node(clause.query, boost, scored and clause.occur != "must_not")
@@ -228,14 +274,18 @@ class Compiler:
             self.exact_bonus(node, boost)
         p = self.params
         negatives = [not_(m, p) for m in must_not]
+        self.negated = self.negated or bool(negatives)
+        low = 0
         if must:
             loose = and_([m[0] for m in must] + negatives, p)
+            low = must[0][2] if len(must) == 1 and not negatives else 0
         elif should:
             loose = and_([or_([m[0] for m in should], p), *negatives], p)
+            low = 0 if negatives else max(m[2] for m in should)
         else:
             loose = and_(negatives, p)
         strict = and_([m[1] for m in must + should] + negatives, p)
-        return loose, strict
+        return loose, strict, low
 
     # -- leaves -------------------------------------------------------------------------------------------
     def fields(self, name: str | None) -> list[tuple[str, float]] | None:
@@ -283,6 +333,8 @@ class Compiler:
         ts = joiner.join(map(quote, lexemes))
         if all(df is not None for df in dfs):
             self.df_of[ts] = min(df or 0 for df in dfs)
+            if len(dfs) == 1:
+                self.exact_df[ts] = dfs[0] or 0
         out = [(Match(ts=ts), weight * idf)]
         if len(words) == 1 and not phrase and kind in ("text", "accent") and dfs[0] is not None:
             out.extend(self.typos(name, words[0], dfs[0], None, weight))
@@ -298,7 +350,7 @@ class Compiler:
         if not found:
             return []
         for lexeme, alt_df, _ in found:
-            self.df_of[quote(lexeme)] = alt_df
+            self.df_of[quote(lexeme)] = self.exact_df[quote(lexeme)] = alt_df
         return [
             (Match(ts=quote(lexeme)), weight * self.lookup.idf(alt_df) * FUZZY_WEIGHT**distance)
             for lexeme, alt_df, distance in found

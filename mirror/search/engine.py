@@ -4,11 +4,15 @@
    frequencies of the query's lexemes, typo-tolerant alternatives (vocabulary words of the same field within
    the edit distance, found by prefix and by suffix, measured with rapidfuzz's optimal string alignment: a
    transposition is one edit), wildcard and text-range expansions (at most ``max_expansions`` words each).
-2. Candidates: first the documents matching *every* positive term (the strict form: found quickly through the
-   GIN index, and they outrank documents matching fewer terms); when they do not fill the page, the documents
-   matching the Lucene condition. At most ``candidate_cap`` candidates are scored.
+2. Candidates, in tiers tried in turn until one fills the page (each found through the GIN index; the
+   candidates of a tier that did not are kept in the next): the documents reaching the best possible score
+   (every term and whole value matched: their score is known without reading them, so any number of them is
+   cheap), those matching *every* positive term, those matching the Lucene condition and one of its rarest
+   words (when all of them would be too many to score), then any matching the Lucene condition. At most
+   ``candidate_cap`` new candidates per tier.
 3. Score each candidate (``raw``), order by score, popularity, id; ``score`` = ``int(raw / best * 100)``.
-4. ``total``: exact when the matching documents number fewer than ``count_cap``, otherwise ``count_cap``.
+4. ``total``: exact when the matching documents number fewer than ``count_cap`` (or were all candidates),
+   otherwise ``count_cap``; not counted when one word that suffices is already in ``count_cap`` documents.
 
 Everything runs in one transaction with ``SET LOCAL statement_timeout`` (3 s by default, like upstream's
 ``timeAllowed``); a cancelled statement becomes ``SearchTimeout``. Every value is a bound parameter.
@@ -26,7 +30,7 @@ from rapidfuzz.distance import OSA
 
 from mirror.errors import SearchError, SearchTimeout
 from mirror.search.catalog import CATALOG, CORES
-from mirror.search.compile import Compiled, Lookup, Match, Params, compile_query
+from mirror.search.compile import Compiled, Lookup, Match, Params, and_, compile_query
 from mirror.search.cores import Core
 from mirror.search.lucene import Node
 from mirror.search.schema import SEARCH_SCHEMA, STATS_TABLE, VOCAB_TABLE, typed_column
@@ -72,12 +76,22 @@ async def _rows(conn: AsyncConnection[Any], query: sql.Composed | sql.SQL, param
         return await cur.fetchall()
 
 
-async def _fetch(conn: AsyncConnection[Any], core: Core, lookup: Lookup, opts: SearchOptions) -> None:
+async def _fetch(
+    conn: AsyncConnection[Any], core: Core, lookup: Lookup, opts: SearchOptions, *, documents: bool = False
+) -> None:
+    """Fetch what the compiler asked for; with ``documents``, also the core's number of documents (one round
+    trip for both: the row with a NULL lexeme)."""
     vocab = sql.Identifier(SEARCH_SCHEMA, VOCAB_TABLE)
-    if lookup.want_df:
+    if lookup.want_df or documents:
         wanted = sorted(lookup.want_df)
         query = sql.SQL("SELECT lexeme, df FROM {} WHERE core = %s AND lexeme = ANY(%s)").format(vocab)
-        found = dict(await _rows(conn, query, (core.name, wanted)))
+        if documents:
+            query = sql.SQL("SELECT NULL, docs FROM {} WHERE core = %s UNION ALL {}").format(
+                sql.Identifier(SEARCH_SCHEMA, STATS_TABLE), query
+            )
+        found = dict(await _rows(conn, query, (core.name, core.name, wanted) if documents else (core.name, wanted)))
+        if documents:
+            lookup.docs = int(found.pop(None, 0))
         for lexeme in wanted:
             lookup.df[lexeme] = int(found.get(lexeme, 0))
         lookup.want_df.clear()
@@ -165,12 +179,6 @@ async def _text_range(
     return [(str(lexeme), int(df), 0) for lexeme, df in rows]
 
 
-async def _documents(conn: AsyncConnection[Any], core: Core) -> int:
-    query = sql.SQL("SELECT docs FROM {} WHERE core = %s").format(sql.Identifier(SEARCH_SCHEMA, STATS_TABLE))
-    rows = await _rows(conn, query, (core.name,))
-    return int(rows[0][0]) if rows else 0
-
-
 def _columns(core: Core) -> sql.Composed:
     """The candidate's columns; ``doc || ''`` detoasts the document once for all the score's tests."""
     typed = [sql.Identifier(typed_column(n, k)) for n, k in core.typed.items()]
@@ -178,31 +186,54 @@ def _columns(core: Core) -> sql.Composed:
 
 
 async def _rank(
-    conn: AsyncConnection[Any], core: Core, compiled: Compiled, cond: Match, limit: int, offset: int, cap: int
+    conn: AsyncConnection[Any],
+    core: Core,
+    compiled: Compiled,
+    cond: Match,
+    need: int,
+    cap: int,
+    carried: list[int],
+    *,
+    best: bool = False,
 ) -> list[tuple[Any, ...]]:
-    """One page of (id, raw, matches among the candidates, best raw)."""
+    """The first ``need`` of (id, raw, number of candidates, best raw), the candidates being ``carried`` (ids
+    found by an earlier tier) and at most ``cap`` other documents matching ``cond``. ``best``: every candidate
+    scores ``compiled.best_score``, so no document is read."""
     params = Params()
     params.values.update(compiled.params.values)
-    score: sql.Composable = compiled.score(params)
+    score: sql.Composable
+    score = sql.SQL("{}::float8").format(params.add(compiled.best_score)) if best else compiled.score(params)
     if core.pop_weight:
         score = sql.SQL("({} + {} * log(1 + pop))").format(score, params.add(core.pop_weight))
+    columns = sql.SQL("id, pop") if best else _columns(core)
+    where = cond.sql(params)
+    if carried:
+        ids = params.add(carried)
+        where = sql.SQL("{} AND NOT (id = ANY({}))").format(where, ids)
+        candidates: sql.Composable = sql.SQL("(SELECT {c} FROM {t} WHERE id = ANY({ids})) UNION ALL ").format(
+            c=columns, t=_table(core), ids=ids
+        )
+    else:
+        candidates = sql.SQL("")
     query = sql.SQL(
         "SELECT id, raw, count(*) OVER () AS n, max(raw) OVER () AS top FROM ("
-        "SELECT id, pop, {score} AS raw FROM (SELECT {columns} FROM {table} WHERE {cond} LIMIT {cap}) c) s"
-        " ORDER BY raw DESC, pop DESC, id LIMIT {limit} OFFSET {offset}"
+        "SELECT id, pop, {score} AS raw FROM ({candidates}(SELECT {columns} FROM {table} WHERE {where} LIMIT {cap})) c"
+        ") s ORDER BY raw DESC, pop DESC, id LIMIT {need}"
     ).format(
         score=score,
-        columns=_columns(core),
+        candidates=candidates,
+        columns=columns,
         table=_table(core),
-        cond=cond.sql(params),
+        where=where,
         cap=params.add(cap),
-        limit=params.add(limit),
-        offset=params.add(offset),
+        need=params.add(need),
     )
     return await _rows(conn, query, params.values)
 
 
 async def _count(conn: AsyncConnection[Any], core: Core, compiled: Compiled, cap: int) -> int:
+    if compiled.loose_min >= cap:  # one of the words that suffice is in that many documents
+        return cap
     params = Params()
     params.values.update(compiled.params.values)
     query = sql.SQL("SELECT count(*) FROM (SELECT 1 FROM {} WHERE {} LIMIT {}) x").format(
@@ -212,38 +243,52 @@ async def _count(conn: AsyncConnection[Any], core: Core, compiled: Compiled, cap
     return int(rows[0][0])
 
 
+def _tiers(compiled: Compiled, need: int, opts: SearchOptions) -> list[tuple[Match, bool]]:
+    """The candidate conditions, tried in turn until one fills the page: the documents with the best possible
+    score, those matching every positive term, then the Lucene condition (restricted to its rarest words when
+    they are too many to score, and then unrestricted if those do not fill the page)."""
+    tiers: list[tuple[Match, bool]] = []
+    best = compiled.best
+    if best is not None and best.const is not False:
+        tiers.append((best, True))
+    strict, loose = compiled.strict, compiled.loose
+    if strict.const is not False and (strict.ts, strict.const, strict.cond) != (loose.ts, loose.const, loose.cond):
+        tiers.append((strict, False))
+    rare = compiled.rarest(opts.candidate_cap, need)
+    if rare is not None:
+        tiers.append((and_([loose, rare], compiled.params), False))
+    tiers.append((loose, False))
+    return tiers
+
+
 async def _run(
     conn: AsyncConnection[Any], core: Core, query: Node, limit: int, offset: int, opts: SearchOptions
 ) -> SearchResult:
-    lookup = Lookup(docs=await _documents(conn, core))
+    lookup = Lookup(docs=0)
     compiled = compile_query(core, query, lookup, max_terms=opts.max_terms, max_expansions=opts.max_expansions)
-    for _ in range(3):
-        if not lookup.pending:
+    for attempt in range(4):
+        if attempt and not lookup.pending:
             break
-        await _fetch(conn, core, lookup, opts)
+        await _fetch(conn, core, lookup, opts, documents=not attempt)
         compiled = compile_query(core, query, lookup, max_terms=opts.max_terms, max_expansions=opts.max_expansions)
     if compiled.loose.const is False or limit <= 0:
         return SearchResult(0, [])
     need = offset + limit
     rows: list[tuple[Any, ...]] = []
+    carried: list[int] = []
     exact_total: int | None = None
-    strict_differs = (compiled.strict.ts, compiled.strict.const) != (compiled.loose.ts, compiled.loose.const) or (
-        compiled.strict.cond is not compiled.loose.cond
-    )
-    if strict_differs and compiled.strict.const is not False:
-        rows = await _rank(conn, core, compiled, compiled.strict, limit, offset, opts.candidate_cap)
-        if not rows or int(rows[0][2]) < need:
-            rows = []
-    if not rows:
-        loose = compiled.loose
-        if compiled.selective is not None:  # skip documents that match only very common words
-            loose = Match(
-                cond=sql.SQL("({} AND {})").format(loose.sql(compiled.params), compiled.selective.sql(compiled.params))
-            )
-        rows = await _rank(conn, core, compiled, loose, limit, offset, opts.candidate_cap)
-        if rows and compiled.selective is None and int(rows[0][2]) < opts.candidate_cap:
-            exact_total = int(rows[0][2])
+    tiers = _tiers(compiled, need, opts)
+    for number, (cond, best) in enumerate(tiers):
+        rows = await _rank(conn, core, compiled, cond, need, opts.candidate_cap, carried, best=best)
+        found = int(rows[0][2]) if rows else len(carried)
+        if number == len(tiers) - 1:
+            if cond is compiled.loose and found - len(carried) < opts.candidate_cap:
+                exact_total = found
+        elif found >= need:
+            break
+        carried = [int(row[0]) for row in rows]
     total = exact_total if exact_total is not None else await _count(conn, core, compiled, opts.count_cap)
+    rows = rows[offset:]
     if not rows:
         return SearchResult(total, [])
     top = float(rows[0][3]) or 0.0
@@ -270,8 +315,11 @@ async def search(
     opts = options or SearchOptions()
     try:
         async with conn.transaction():
-            previous = await _rows(conn, sql.SQL("SELECT current_setting('statement_timeout')"), ())
-            await conn.execute("SELECT set_config('statement_timeout', %s, true)", (f"{opts.timeout_ms}ms",))
+            previous = await _rows(
+                conn,
+                sql.SQL("SELECT current_setting('statement_timeout'), set_config('statement_timeout', %s, true)"),
+                (f"{opts.timeout_ms}ms",),
+            )
             result = await _run(conn, spec, query, limit, max(0, offset), opts)
             await conn.execute("SELECT set_config('statement_timeout', %s, true)", (previous[0][0],))
             return result

@@ -27,6 +27,7 @@ ARTISTS = [
     ("Sigur Rós", "Sigur Rós", 1994),
     ("AC/DC", "AC/DC", 1973),
     *[(f"Filler Band {n}", f"Band {n}, Filler", 1900 + n) for n in range(40)],
+    ("Filler Band", "Band, Filler", 1899),  # the one whole-name match among many matches of both words
 ]
 ALIASES = [(7, "Utada Hikaru"), (3, "Bjork Gudmundsdottir")]
 

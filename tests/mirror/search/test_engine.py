@@ -91,10 +91,10 @@ def test_unknown_field_matches_nothing_but_keeps_other_clauses(run: Searcher) ->
 
 def test_paging_total_and_scores(run: Searcher) -> None:
     everything = run("artist", "filler", limit=100)
-    assert everything.total == 40
+    assert everything.total == 41
     page = run("artist", "filler", limit=10, offset=10)
     assert [h.id for h in page.hits] == [h.id for h in everything.hits[10:20]]
-    assert page.total == 40
+    assert page.total == 41
     assert all(0 <= h.score <= 100 for h in page.hits)
     assert run("artist", "*:*", limit=5).total == len(ARTISTS)
 
@@ -105,3 +105,30 @@ def test_limits_raise_search_errors(run: Searcher) -> None:
         run("artist", many, max_terms=100)
     with pytest.raises(SearchError):
         run("no-such-core", "toto")
+
+
+def test_whole_value_match_is_found_beyond_the_candidate_cap(run: Searcher) -> None:
+    # 41 artists contain both words, more than the 3 candidates scored: the whole-name match is looked up first
+    for limit in (1, 5):
+        result = run("artist", "artist:(filler band)", limit=limit, candidate_cap=3)
+        assert names(result)[0] == "Filler Band", limit
+        assert len(result.hits) == limit
+        assert result.hits[0].score == 100
+    page = names(run("artist", "artist:(filler band)", limit=2, offset=1, candidate_cap=3))
+    assert "Filler Band" not in page and len(page) == 2
+
+
+def test_documents_matching_every_word_stay_when_the_page_needs_more(run: Searcher) -> None:
+    # one artist matches every word; filling the page takes others, of which only 3 are scored
+    result = run("artist", "filler band 39", limit=5, candidate_cap=3)
+    assert names(result)[0] == "Filler Band 39"
+    assert len(result.hits) == 5
+    assert all(name.startswith(("Filler", "Beatles Revival")) for name in names(result))
+
+
+def test_total_is_capped_or_exact(run: Searcher) -> None:
+    # exact when every match was a candidate or the count stays under its cap
+    assert run("artist", "toto OR filler", count_cap=100).total == 43
+    assert run("artist", "toto OR filler", count_cap=100, candidate_cap=5).total == 43
+    assert run("artist", "toto OR filler", count_cap=10, candidate_cap=5).total == 10
+    assert run("artist", "filler -band", count_cap=10).total == 0
