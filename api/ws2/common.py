@@ -155,14 +155,14 @@ def _relation_sort_key(source_name: str, rel: Entity) -> tuple[Any, ...]:
 # --- XML --------------------------------------------------------------------------------------------------
 
 
-def xml_life_span(parent: Element, e: Entity) -> None:
-    """``<life-span>`` with begin, end and ended (only ``true``); omitted when all are empty."""
-    if e.get("begin") is None and e.get("end") is None and not e.get("ended"):
+def xml_life_span(parent: Element, e: Entity, *, ended: bool = True) -> None:
+    """``<life-span>`` with begin, end and ended (only ``true``, and only when ``ended``); omitted when empty."""
+    if e.get("begin") is None and e.get("end") is None and not (ended and e.get("ended")):
         return
     span = container(parent, "life-span")
     sub(span, "begin", e.get("begin"))
     sub(span, "end", e.get("end"))
-    if e.get("ended"):
+    if ended and e.get("ended"):
         sub(span, "ended", "true")
 
 

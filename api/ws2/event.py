@@ -11,13 +11,13 @@ from api.ws2.simple import RATED_INCS, handlers
 def to_xml(ctx: Ctx, e: Entity, full: bool) -> Element:
     node = el("event", {"id": e["id"], "type": e["type"], "type-id": e["type_id"]})
     sub(node, "name", e["name"])
-    c.xml_annotation(node, e)
     sub(node, "disambiguation", e["comment"])
-    sub(node, "time", e["time"])
-    sub(node, "setlist", e["setlist"])
     if e["cancelled"]:
         sub(node, "cancelled", "true")
-    c.xml_life_span(node, e)
+    c.xml_life_span(node, e, ended=False)  # the MMD event life-span has no <ended>
+    sub(node, "time", e["time"])
+    sub(node, "setlist", e["setlist"])
+    c.xml_annotation(node, e)
     c.xml_aliases(node, e)
     c.xml_relations(ctx, node, e)
     c.xml_tags_genres_rating(node, e)

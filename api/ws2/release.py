@@ -89,8 +89,8 @@ def _label_info_xml(items: Sequence[LabelInfo]) -> Element:
             )
             sub(label, "name", lab.name)
             sub(label, "sort-name", lab.name)
-            sub(label, "disambiguation", lab.comment)
             sub(label, "label-code", lab.label_code)
+            sub(label, "disambiguation", lab.comment)
     return node
 
 

@@ -84,11 +84,11 @@ async def release_entities(
         media = await load_media(ctx.conn, entities, tracks=with_tracks or media_tracks, discids=ctx.has("discids"))
         for e in releases:
             e["media"] = media[e["_id"]]
+        tracks = [t for ms in media.values() for t in all_tracks(ms)]
+        if wants_credits(ctx):  # also the tracks a recording lookup shows without ``recordings``
+            credit_ids.update(t.artist_credit for t in tracks)
         if not with_tracks:
             return
-        tracks = [t for ms in media.values() for t in all_tracks(ms)]
-        if wants_credits(ctx):
-            credit_ids.update(t.artist_credit for t in tracks)
         rec_incs = ctx.incs & RECORDING_NESTED_INCS
         if ctx.has("recording-level-rels"):
             rec_incs |= rels_of(ctx)
