@@ -225,6 +225,7 @@ class Compiler:
         self.exact_df: dict[str, int] = {}  # tsquery text of one lexeme -> its document frequency
         self.leaf_dfs: list[tuple[Match, int | None]] = []  # per scored leaf: its match and that bound
         self.negated = False
+        self.word_elsewhere = False  # the current leaf's word is in one of its fields
 
     def compile(self, node: Node) -> Compiled:
         result = self.node(node, 1.0, True)
@@ -299,6 +300,7 @@ class Compiler:
         if fields is None:
             return [(FALSE, 0.0)]  # a field this core does not have: matches nothing
         out: list[tuple[Match, float]] = []
+        self.word_elsewhere = isinstance(node, Term) and len(fields) > 1 and self.known_somewhere(node.text, fields)
         for name, field_boost in fields:
             kind = self.core.fields[name]
             weight = boost * field_boost
@@ -314,6 +316,15 @@ class Compiler:
         if not out and not isinstance(node, Range):
             return DROP
         return out
+
+    def known_somewhere(self, text: str, fields: list[tuple[str, float]]) -> bool:
+        """Whether one of the fields has this single word: no automatic typo alternatives are then needed."""
+        for name, _ in fields:
+            kind = self.core.fields[name]
+            words = self.word_tokens(kind, text) if kind in ("text", "accent") else ()
+            if len(words) == 1 and self.lookup.freq(f"{name}:{words[0]}"):
+                return True
+        return False
 
     def word_tokens(self, kind: str, text: str) -> tuple[str, ...]:
         if kind in ("text", "accent"):
@@ -343,7 +354,7 @@ class Compiler:
     def typos(self, name: str, word: str, df: int, edits: int | None, weight: float) -> list[tuple[Match, float]]:
         """Fuzzy alternatives: asked for (``~``), or automatic for a word the field does not contain."""
         if edits is None:
-            if df > 0 or len(word) < 4 or not word.isalpha():
+            if df > 0 or self.word_elsewhere or len(word) < 4 or not word.isalpha():
                 return []
             edits = 1 if len(word) < 8 else 2
         found = self.lookup.expand(("fuzzy", name, word, min(edits, 2)))

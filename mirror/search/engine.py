@@ -11,8 +11,10 @@
    words (when all of them would be too many to score), then any matching the Lucene condition. At most
    ``candidate_cap`` new candidates per tier.
 3. Score each candidate (``raw``), order by score, popularity, id; ``score`` = ``int(raw / best * 100)``.
-4. ``total``: exact when the matching documents number fewer than ``count_cap`` (or were all candidates),
-   otherwise ``count_cap``; not counted when one word that suffices is already in ``count_cap`` documents.
+4. ``total``: exact when the matching documents number fewer than ``exact_count`` (or were all candidates);
+   otherwise at least that: the largest document frequency of a word that suffices, if larger; at most
+   ``count_cap``. Counting reads every matching document's page (the GIN index's answers for a tsvector are
+   rechecked), so it stops at ``exact_count``, and is not made when one word that suffices is in that many.
 
 Everything runs in one transaction with ``SET LOCAL statement_timeout`` (3 s by default, like upstream's
 ``timeAllowed``); a cancelled statement becomes ``SearchTimeout``. Every value is a bound parameter.
@@ -58,8 +60,10 @@ class SearchOptions:
     """Work limits of one search."""
 
     timeout_ms: int = 3000
-    candidate_cap: int = 5000
-    count_cap: int = 10_000
+    candidate_cap: int = 1000  # new candidates scored per tier
+    rare_cap: int = 1000  # the rarest words' tier: how many documents they may match together
+    count_cap: int = 10_000  # the largest total reported
+    exact_count: int = 1000  # totals below this are exact
     max_terms: int = 512
     max_expansions: int = 64
     max_fuzzy: int = 8
@@ -95,51 +99,62 @@ async def _fetch(
         for lexeme in wanted:
             lookup.df[lexeme] = int(found.get(lexeme, 0))
         lookup.want_df.clear()
-    for key in sorted(lookup.want_expansions, key=repr):
-        if key[0] == "fuzzy":
-            lookup.expansions[key] = await _fuzzy(conn, core, key[1], key[2], key[3], opts)
-        elif key[0] == "wildcard":
+    keys = sorted(lookup.want_expansions, key=repr)
+    fuzzy = [key for key in keys if key[0] == "fuzzy"]
+    if fuzzy:
+        lookup.expansions.update(zip(fuzzy, await _fuzzy(conn, core, fuzzy, opts), strict=True))
+    for key in keys:
+        if key[0] == "wildcard":
             lookup.expansions[key] = await _wildcard(conn, core, key[1], key[2], opts)
-        else:
+        elif key[0] == "range":
             lookup.expansions[key] = await _text_range(conn, core, key, opts)
     lookup.want_expansions.clear()
 
 
 async def _fuzzy(
-    conn: AsyncConnection[Any], core: Core, name: str, word: str, edits: int, opts: SearchOptions
-) -> list[tuple[str, int, int]]:
-    """Vocabulary words of the field within ``edits`` of ``word``: candidates sharing its first one or two
-    letters or its last two (a typo rarely hits both ends), then the exact distance."""
-    head = f"{name}:{word[: 1 if len(word) < 5 else 2]}"
-    tail = word[-2:][::-1]
-    query = sql.SQL(
-        "(SELECT lexeme, df FROM {v} WHERE core = %(core)s AND lexeme >= %(lo)s AND lexeme < %(hi)s"
-        " AND length(lexeme) BETWEEN %(min)s AND %(max)s LIMIT %(cap)s) UNION "
-        '(SELECT lexeme, df FROM {v} WHERE core = %(core)s AND reverse(lexeme) COLLATE "C" >= %(rlo)s'
-        ' AND reverse(lexeme) COLLATE "C" < %(rhi)s AND left(lexeme, %(plen)s) = %(prefix)s'
-        " AND length(lexeme) BETWEEN %(min)s AND %(max)s LIMIT %(cap)s)"
-    ).format(v=sql.Identifier(SEARCH_SCHEMA, VOCAB_TABLE))
-    size = len(name) + 1 + len(word)
-    params = {
-        "core": core.name,
-        "lo": head,
-        "hi": head + _TOP,
-        "rlo": tail,
-        "rhi": tail + _TOP,
-        "plen": len(name) + 1,
-        "prefix": name + ":",
-        "min": size - edits,
-        "max": size + edits,
-        "cap": opts.fuzzy_scan,
-    }
-    scored: list[tuple[int, int, str]] = []
-    start = len(name) + 1
-    for lexeme, df in await _rows(conn, query, params):
-        distance = OSA.distance(word, lexeme[start:], score_cutoff=edits)
+    conn: AsyncConnection[Any], core: Core, keys: list[tuple[Any, ...]], opts: SearchOptions
+) -> list[list[tuple[str, int, int]]]:
+    """Per ``("fuzzy", field, word, edits)``: vocabulary words of the field within ``edits`` of ``word``:
+    candidates sharing its first one or two letters or its last two (a typo rarely hits both ends), then the
+    exact distance. One round trip for all the words."""
+    parts: list[sql.Composable] = []
+    params: dict[str, Any] = {"core": core.name, "cap": opts.fuzzy_scan}
+    for i, (_, name, word, edits) in enumerate(keys):
+        head = f"{name}:{word[: 1 if len(word) < 5 else 2]}"
+        tail = word[-2:][::-1]
+        size = len(name) + 1 + len(word)
+        values = {
+            "lo": head,
+            "hi": head + _TOP,
+            "rlo": tail,
+            "rhi": tail + _TOP,
+            "plen": len(name) + 1,
+            "prefix": name + ":",
+            "min": size - edits,
+            "max": size + edits,
+        }
+        params.update({f"{k}{i}": v for k, v in values.items()})
+        p = {k: sql.Placeholder(f"{k}{i}") for k in values}
+        parts.append(
+            sql.SQL(
+                "SELECT {i} AS k, lexeme, df FROM ("
+                "(SELECT lexeme, df FROM {v} WHERE core = %(core)s AND lexeme >= {lo} AND lexeme < {hi}"
+                " AND length(lexeme) BETWEEN {min} AND {max} LIMIT %(cap)s) UNION "
+                '(SELECT lexeme, df FROM {v} WHERE core = %(core)s AND reverse(lexeme) COLLATE "C" >= {rlo}'
+                ' AND reverse(lexeme) COLLATE "C" < {rhi} AND left(lexeme, {plen}) = {prefix}'
+                " AND length(lexeme) BETWEEN {min} AND {max} LIMIT %(cap)s)) x{i}"
+            ).format(i=sql.Literal(i), v=sql.Identifier(SEARCH_SCHEMA, VOCAB_TABLE), **p)
+        )
+    scored: list[list[tuple[int, int, str]]] = [[] for _ in keys]
+    for i, lexeme, df in await _rows(conn, sql.SQL(" UNION ALL ").join(parts), params):
+        _, name, word, edits = keys[i]
+        distance = OSA.distance(word, lexeme[len(name) + 1 :], score_cutoff=edits)
         if distance <= edits:
-            scored.append((distance, -int(df), lexeme))
-    scored.sort()
-    return [(lexeme, -neg_df, distance) for distance, neg_df, lexeme in scored[: opts.max_fuzzy]]
+            scored[i].append((distance, -int(df), lexeme))
+    return [
+        [(lexeme, -neg_df, distance) for distance, neg_df, lexeme in sorted(found)[: opts.max_fuzzy]]
+        for found in scored
+    ]
 
 
 def _like(text: str) -> str:
@@ -231,16 +246,19 @@ async def _rank(
     return await _rows(conn, query, params.values)
 
 
-async def _count(conn: AsyncConnection[Any], core: Core, compiled: Compiled, cap: int) -> int:
-    if compiled.loose_min >= cap:  # one of the words that suffice is in that many documents
-        return cap
-    params = Params()
-    params.values.update(compiled.params.values)
-    query = sql.SQL("SELECT count(*) FROM (SELECT 1 FROM {} WHERE {} LIMIT {}) x").format(
-        _table(core), compiled.loose.sql(params), params.add(cap)
-    )
-    rows = await _rows(conn, query, params.values)
-    return int(rows[0][0])
+async def _count(conn: AsyncConnection[Any], core: Core, compiled: Compiled, opts: SearchOptions) -> int:
+    """The total: see the module's docstring."""
+    exact = min(opts.exact_count, opts.count_cap)
+    if compiled.loose_min < exact:
+        params = Params()
+        params.values.update(compiled.params.values)
+        query = sql.SQL("SELECT count(*) FROM (SELECT FROM {} WHERE {} LIMIT {}) x").format(
+            _table(core), compiled.loose.sql(params), params.add(exact)
+        )
+        counted = int((await _rows(conn, query, params.values))[0][0])
+        if counted < exact:
+            return counted
+    return min(opts.count_cap, max(exact, compiled.loose_min))
 
 
 def _tiers(compiled: Compiled, need: int, opts: SearchOptions) -> list[tuple[Match, bool]]:
@@ -254,7 +272,7 @@ def _tiers(compiled: Compiled, need: int, opts: SearchOptions) -> list[tuple[Mat
     strict, loose = compiled.strict, compiled.loose
     if strict.const is not False and (strict.ts, strict.const, strict.cond) != (loose.ts, loose.const, loose.cond):
         tiers.append((strict, False))
-    rare = compiled.rarest(opts.candidate_cap, need)
+    rare = compiled.rarest(opts.rare_cap, need)
     if rare is not None:
         tiers.append((and_([loose, rare], compiled.params), False))
     tiers.append((loose, False))
@@ -287,7 +305,7 @@ async def _run(
         elif found >= need:
             break
         carried = [int(row[0]) for row in rows]
-    total = exact_total if exact_total is not None else await _count(conn, core, compiled, opts.count_cap)
+    total = exact_total if exact_total is not None else await _count(conn, core, compiled, opts)
     rows = rows[offset:]
     if not rows:
         return SearchResult(total, [])
@@ -317,11 +335,17 @@ async def search(
         async with conn.transaction():
             previous = await _rows(
                 conn,
-                sql.SQL("SELECT current_setting('statement_timeout'), set_config('statement_timeout', %s, true)"),
+                sql.SQL(
+                    "SELECT current_setting('statement_timeout'), current_setting('enable_seqscan'),"
+                    " set_config('statement_timeout', %s, true), set_config('enable_seqscan', 'off', true)"
+                ),
                 (f"{opts.timeout_ms}ms",),
             )
             result = await _run(conn, spec, query, limit, max(0, offset), opts)
-            await conn.execute("SELECT set_config('statement_timeout', %s, true)", (previous[0][0],))
+            await conn.execute(
+                "SELECT set_config('statement_timeout', %s, true), set_config('enable_seqscan', %s, true)",
+                previous[0][:2],
+            )
             return result
     except psycopg.errors.QueryCanceled as exc:
         raise SearchTimeout(opts.timeout_ms) from exc

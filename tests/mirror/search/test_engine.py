@@ -119,11 +119,18 @@ def test_whole_value_match_is_found_beyond_the_candidate_cap(run: Searcher) -> N
 
 
 def test_documents_matching_every_word_stay_when_the_page_needs_more(run: Searcher) -> None:
-    # one artist matches every word; filling the page takes others, of which only 3 are scored
-    result = run("artist", "filler band 39", limit=5, candidate_cap=3)
+    # one artist matches every word; filling the page takes others, of which only 5 more are scored
+    result = run("artist", "filler band 39", limit=5, candidate_cap=5)
     assert names(result)[0] == "Filler Band 39"
     assert len(result.hits) == 5
     assert all(name.startswith(("Filler", "Beatles Revival")) for name in names(result))
+
+
+def test_typos_are_tried_only_for_a_word_no_default_field_has(run: Searcher) -> None:
+    assert names(run("artist", "beatels"))[0] == "The Beatles"  # in no field: typo alternatives
+    # "revival" is in an artist's name: Toto's alias "Revivel" is not taken for a typo of it
+    assert names(run("artist", "revival")) == ["Beatles Revival Band"]
+    assert names(run("artist", "alias:revival")) == ["Toto"]  # in a field without the word, typos still count
 
 
 def test_total_is_capped_or_exact(run: Searcher) -> None:
@@ -131,4 +138,6 @@ def test_total_is_capped_or_exact(run: Searcher) -> None:
     assert run("artist", "toto OR filler", count_cap=100).total == 43
     assert run("artist", "toto OR filler", count_cap=100, candidate_cap=5).total == 43
     assert run("artist", "toto OR filler", count_cap=10, candidate_cap=5).total == 10
+    # past exact_count: at least the documents of the most frequent word that suffices ("filler": 41)
+    assert run("artist", "toto OR filler", exact_count=20, candidate_cap=5).total == 41
     assert run("artist", "filler -band", count_cap=10).total == 0
