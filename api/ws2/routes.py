@@ -29,6 +29,8 @@ router = APIRouter()
 
 BLANK_SEARCH = "You submitted a blank search query. You must include a non-blank 'query=' parameter with your search."
 AUTH_ONLY = frozenset({"collection", "rating"})
+# The parameters a lookup definition accepts (ws2-api.md §1.2); any other makes a request match no definition.
+LOOKUP_PARAMS = frozenset({"fmt", "inc", "limit", "offset", "type", "status"})
 
 
 def no_match(resource: str) -> BadRequest:
@@ -103,7 +105,10 @@ async def _dispatch(request: Request, name: str, key: str | None) -> Response:
             return await _browse(request, resource, fmt, linked)
         if resource.load_key is not None and "query" not in request.query_params:
             return await _lookup(request, resource, fmt, "")
-        if "query" in request.query_params or resource.load is not None:
+        # With no query and no browse key only the lookup definition can match, and only when every parameter
+        # is one it knows; it then reaches the search action, which finds the query blank.
+        known = set(request.query_params) <= LOOKUP_PARAMS
+        if "query" in request.query_params or (resource.load is not None and known):
             raise BadRequest(BLANK_SEARCH)
         raise no_match(name)
     return await _lookup(request, resource, fmt, key)

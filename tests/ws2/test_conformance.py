@@ -46,3 +46,14 @@ def test_recording_lookup_shows_the_track_credit_of_each_release(
     releases = ws2_get("ds12", path, JSON).json()["releases"]
     names = [c["name"] for r in releases for m in r["media"] for t in m["tracks"] for c in t["artist-credit"]]
     assert credited in names
+
+
+def test_browse_by_an_unknown_key_matches_no_request_kind(ws2_get: Getter) -> None:
+    """ws2-api.md §1.2: with no query and no browse key only the lookup definition is left, and a parameter it
+    does not know (``artists`` for ``artist``) makes the request match none; without one it is a blank search."""
+    unknown = ws2_get("ds01", "/ws/2/recording?artists=3088b672-fba9-4b4b-8ae0-dce13babfbb4", None)
+    assert unknown.status_code == 400
+    assert "do not match any available query type for the recording resource" in unknown.text
+    bare = ws2_get("ds01", "/ws/2/recording?limit=5", None)
+    assert bare.status_code == 400
+    assert "blank search query" in bare.text
