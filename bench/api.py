@@ -6,7 +6,8 @@ For two dataset sizes (``--scale`` and ten times it; scale 1 is about 50,000 row
 PostgreSQL cluster, starts the API as a uvicorn subprocess (``--workers 2``) and, for each scenario, drives it
 for ``--duration`` seconds with ``--concurrency`` async httpx clients, each looping over MBIDs drawn from the
 dataset. The same data is then fetched for the same time by the service's loaders alone (the resource ``load``
-/ ``browse`` functions over ``mirror.queries``, in this process, no HTTP and no serialization): the floor.
+/ ``browse`` functions over ``mirror.queries``, in this process, over connections set up as the app's pool sets
+them up, no HTTP and no serialization): the floor.
 
 Scenarios (JSON, as beets sends them, ws2-api.md §10.2):
 
@@ -44,19 +45,19 @@ from typing import Any
 
 import httpx
 import psycopg
-from psycopg import AsyncConnection, sql
-from psycopg.rows import dict_row
-from psycopg_pool import AsyncConnectionPool
+from psycopg import sql
 from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from api.main import ws2_pool
 from api.ws2 import params as p
 from api.ws2.registry import Ctx, Registry, load_registry
 from mirror.db import libpq_url
 from mirror.embedded import throwaway_cluster
 from mirror.load import import_dump
 from mirror.queries.common import resolve_gid
+from mirror.settings import Settings
 from mirror.tools.sample import write_sample
 
 BEETS_RELEASE_INCS = (
@@ -69,8 +70,6 @@ TARGETS = 200  # MBIDs drawn per entity type
 WORKERS = 2
 LATENCY_TARGET = 1.2  # latency at 10x the data / latency at 1x
 START_TIMEOUT_S = 60.0
-
-Conn = AsyncConnection[dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -282,14 +281,7 @@ async def run_floor(url: str, scenario: Scenario, mbids: list[str], args: argpar
     resource = registry[scenario.resource]
     allowed = resource.browse_incs if scenario.browse_key else resource.lookup_incs
     incs = p.validate_incs(resource.name, allowed, p.split_incs([scenario.incs] if scenario.incs else []))
-    options = "-c default_transaction_read_only=on"
-    pool: AsyncConnectionPool[Conn] = AsyncConnectionPool(
-        libpq_url(url),
-        min_size=args.concurrency,
-        max_size=args.concurrency,
-        kwargs={"row_factory": dict_row, "options": options},
-        open=False,
-    )
+    pool = ws2_pool(libpq_url(url), Settings(), args.concurrency, name="bench-floor")  # the app's sessions
     await pool.open(wait=True)
     try:
 

@@ -9,6 +9,7 @@ shows on nested items: artist credits, media, disc IDs, tags and genres (no rati
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from collections.abc import Sequence
 from typing import Any
@@ -55,12 +56,14 @@ async def fetch(ctx: Ctx, ids: Sequence[int]) -> dict[int, Entity]:
 
 
 async def _complete(ctx: Ctx, rows: list[Entity]) -> None:
-    area_ids = {r[k] for r in rows for k in ("area_id", "begin_area_id", "end_area_id") if r[k] is not None}
-    found = await area_q.areas(ctx.conn, sorted(area_ids)) if area_ids else {}
-    for r in rows:
-        for key in ("area", "begin_area", "end_area"):
-            r[key] = found.get(r[f"{key}_id"]) if r[f"{key}_id"] is not None else None
-    await load_extras(ctx, "artist", rows)
+    async def areas() -> None:
+        area_ids = {r[k] for r in rows for k in ("area_id", "begin_area_id", "end_area_id") if r[k] is not None}
+        found = await area_q.areas(ctx.conn, sorted(area_ids)) if area_ids else {}
+        for r in rows:
+            for key in ("area", "begin_area", "end_area"):
+                r[key] = found.get(r[f"{key}_id"]) if r[f"{key}_id"] is not None else None
+
+    await asyncio.gather(areas(), load_extras(ctx, "artist", rows))  # one round trip
 
 
 async def load(ctx: Ctx, row_id: int) -> Entity:
@@ -68,8 +71,7 @@ async def load(ctx: Ctx, row_id: int) -> Entity:
     if row_id not in found:
         raise NotFound("artist", str(row_id))
     artist = found[row_id]
-    await _complete(ctx, [artist])
-    await _attach_sublists(ctx, artist)
+    await asyncio.gather(_complete(ctx, [artist]), _attach_sublists(ctx, artist))
     return artist
 
 
@@ -86,25 +88,33 @@ async def release_sublist(ctx: Ctx, by: str, row_id: int) -> tuple[list[Entity],
 
 
 async def _attach_sublists(ctx: Ctx, artist: Entity) -> None:
+    """The sub-lists ``ctx.incs`` asks for, loaded together."""
     row_id = artist["_id"]
-    if ctx.has("recordings"):
+
+    async def recordings() -> None:
         page = await browse_recordings(ctx.conn, "artist", row_id, MAX_SUBLIST, 0)
         recordings = as_list(await recording_entities(nested(ctx), page.ids, toplevel=False), page.ids)
         for rec in recordings:  # MusicBrainz does not load first release dates for this list
             rec["_row"] = dataclasses.replace(rec["_row"], first_release_date=None)
         artist["recordings"] = (recordings, page.count)
-    if ctx.has("releases"):
+
+    async def releases() -> None:
         by = "track_artist" if ctx.has("various-artists") else "artist"
         artist["releases"] = await release_sublist(ctx, by, row_id)
-    if ctx.has("release-groups"):
+
+    async def release_groups() -> None:
         rg_page = await browse_release_groups(ctx.conn, "artist", row_id, MAX_SUBLIST, 0, types=ctx.types)
         groups = await release_group_entities(nested(ctx), rg_page.ids, toplevel=False)
         artist["release-groups"] = (as_list(groups, rg_page.ids), rg_page.count)
-    if ctx.has("works"):
+
+    async def works() -> None:
         work = ctx.registry["work"]
         assert work.browse is not None
-        works = await work.browse(ctx.with_incs(frozenset()), "artist", row_id, MAX_SUBLIST, 0)
-        artist["works"] = (works.items, works.count)
+        found = await work.browse(ctx.with_incs(frozenset()), "artist", row_id, MAX_SUBLIST, 0)
+        artist["works"] = (found.items, found.count)
+
+    wanted = {"recordings": recordings, "releases": releases, "release-groups": release_groups, "works": works}
+    await asyncio.gather(*(load() for inc, load in wanted.items() if ctx.has(inc)))
 
 
 async def browse(ctx: Ctx, key: str, row_id: int, limit: int, offset: int) -> Page:

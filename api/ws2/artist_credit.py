@@ -7,13 +7,15 @@ ratings of the credited artists (each artist loaded once however often it is cre
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable
 from typing import Any
 
 from api.ws2.common import json_extras, xml_aliases, xml_tags_genres_rating
 from api.ws2.registry import Ctx, Entity
 from api.ws2.render import Element, container, el, sub
-from mirror.queries.artist_credit import load_artist_credits
+from mirror.queries.artist_credit import load_artist_credits_with
+from mirror.queries.common import CREDITED_ARTISTS
 
 Credit = list[Entity]
 """One artist credit: name-credit dicts ``{"name", "joinphrase", "artist": Entity}`` in order."""
@@ -23,10 +25,39 @@ ARTIST_INCS = frozenset({"aliases", "tags", "genres", "ratings"})
 
 
 async def load_credits(ctx: Ctx, ids: Iterable[int]) -> dict[int, Credit]:
-    """The artist credits with these ids, credited artists decorated as ``ctx.incs`` asks."""
-    from api.ws2.common import load_extras
+    """The artist credits with these ids, credited artists decorated as ``ctx.incs`` asks.
 
-    found = await load_artist_credits(ctx.conn, ids)
+    The credits and the aliases, tags and ratings of their artists are loaded in one statement (the extras
+    select the artists through the credits), so a credit costs no round trip of its own when it loads beside
+    other queries. Within a request each credit is loaded once (``ctx.memo``): a release's tracks and
+    recordings mostly share its own credit, which is then not loaded again.
+    """
+    incs = ctx.incs & ARTIST_INCS
+    memo: dict[int, asyncio.Future[dict[int, Credit]]] = ctx.memo.setdefault(("credits", incs), {})
+    missing = sorted({i for i in ids if i not in memo})
+    if missing:
+        future: asyncio.Future[dict[int, Credit]] = asyncio.get_running_loop().create_future()
+        for i in missing:
+            memo[i] = future
+        try:
+            future.set_result(await _load_credits(ctx.with_incs(incs), missing))
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()  # retrieved: only the callers that wait on it see it
+            raise
+    credits: dict[int, Credit] = {}
+    for i in set(ids):
+        found = await memo[i]
+        if i in found:
+            credits[i] = found[i]
+    return credits
+
+
+async def _load_credits(ctx: Ctx, ids: list[int]) -> dict[int, Credit]:
+    from api.ws2.common import apply_extras, extras_statements
+
+    statements, kinds = extras_statements(ctx, "artist", ids, CREDITED_ARTISTS)
+    found, extras = await load_artist_credits_with(ctx.conn, ids, statements)
     artists: dict[int, Entity] = {}
     credits: dict[int, Credit] = {}
     for ac_id, names in found.items():
@@ -48,9 +79,8 @@ async def load_credits(ctx: Ctx, ids: Iterable[int]) -> dict[int, Credit]:
                 artists[a.id] = artist
             credit.append({"name": nc.name, "joinphrase": nc.join_phrase, "artist": artist})
         credits[ac_id] = credit
-    incs = ctx.incs & ARTIST_INCS
-    if incs and artists:
-        await load_extras(ctx.with_incs(incs), "artist", list(artists.values()))
+    if artists:
+        await apply_extras(ctx, list(artists.values()), kinds, extras)
     return credits
 
 

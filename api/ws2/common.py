@@ -45,27 +45,39 @@ async def load_extras(ctx: Ctx, entity_type: str, entities: Sequence[Entity]) ->
     """
     if not entities:
         return
-    ids = [e["_id"] for e in entities]
+    statements, kinds = extras_statements(ctx, entity_type, [e["_id"] for e in entities])
+    await apply_extras(ctx, entities, kinds, await fetch_many(ctx.conn, statements, dicts=True))
+
+
+def extras_statements(
+    ctx: Ctx, entity_type: str, ids: list[int], source: str = q.BY_IDS
+) -> tuple[list[Statement], list[str]]:
+    """The statements ``load_extras`` sends (rows given by ``ids`` as ``source`` reads them, see
+    ``mirror.queries.common.CREDITED_ARTISTS``) and what each one loads, for ``apply_extras``."""
     statements: list[Statement] = []
-    parsers: list[str] = []
+    kinds: list[str] = []
     if ctx.has("aliases") and entity_type in q.ALIASED:
-        statements.append((q.aliases_query(entity_type), (ids,)))
-        parsers.append("aliases")
-    if ctx.has("annotation") and entity_type in q.ANNOTATED:
+        statements.append((q.aliases_query(entity_type, source), (ids,)))
+        kinds.append("aliases")
+    if ctx.has("annotation") and entity_type in q.ANNOTATED and source == q.BY_IDS:
         statements.append((q.annotation_query(entity_type), (ids,)))
-        parsers.append("annotation")
+        kinds.append("annotation")
     if ctx.has("tags", "genres") and entity_type in q.TAGGED:
-        statements.append((q.tags_query(entity_type), (ids,)))
-        parsers.append("tags")
+        statements.append((q.tags_query(entity_type, source), (ids,)))
+        kinds.append("tags")
     if ctx.has("ratings") and entity_type in q.RATED:
-        statements.append((q.ratings_query(entity_type), (ids,)))
-        parsers.append("ratings")
+        statements.append((q.ratings_query(entity_type, source), (ids,)))
+        kinds.append("ratings")
     targets = rel_incs(ctx)
-    if targets:
+    if targets and source == q.BY_IDS:
         statements.append((relationships_query(entity_type, targets), {"ids": ids}))
-        parsers.append("relations")
-    results = await fetch_many(ctx.conn, statements, dicts=True)
-    for kind, rows in zip(parsers, results, strict=True):
+        kinds.append("relations")
+    return statements, kinds
+
+
+async def apply_extras(ctx: Ctx, entities: Sequence[Entity], kinds: list[str], results: list[list[Any]]) -> None:
+    """Attach the rows of ``extras_statements`` to ``entities`` (and load the relationship targets)."""
+    for kind, rows in zip(kinds, results, strict=True):
         if kind == "aliases":
             found = q.parse_aliases(rows)
             for e in entities:

@@ -34,6 +34,8 @@ class Ctx:
     types: tuple[str, ...] = ()  # lower-case release-group type filter (``type=``)
     statuses: tuple[str, ...] = ()  # lower-case release status filter (``status=``)
     params: Mapping[str, str] = field(default_factory=dict)  # the query string (last value per key)
+    # loads shared by every part of one request (``with_incs`` copies share it), e.g. artist credits by id
+    memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def has(self, *incs: str) -> bool:
         """True when any of ``incs`` was requested."""
@@ -41,7 +43,9 @@ class Ctx:
 
     def with_incs(self, incs: frozenset[str]) -> Ctx:
         """The same request with another inc set (for nested entities)."""
-        return Ctx(self.conn, self.registry, self.resource, self.fmt, incs, self.types, self.statuses, self.params)
+        return Ctx(
+            self.conn, self.registry, self.resource, self.fmt, incs, self.types, self.statuses, self.params, self.memo
+        )
 
 
 @dataclass(frozen=True)

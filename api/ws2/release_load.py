@@ -55,24 +55,24 @@ async def release_entities(
     if not entities:
         return entities
     releases = list(entities.values())
-    credit_ids: set[int] = set()
-    if wants_credits(ctx):
-        credit_ids.update(r.artist_credit for r in rows.values())
+    want_credits = wants_credits(ctx)
+    credits: dict[int, Credit] = {}  # of the releases, their tracks and recordings, as they load
     rg_incs = ctx.incs & RELEASE_GROUP_NESTED_INCS
     if ctx.has("release-group-level-rels"):
         rg_incs |= rels_of(ctx)
-    # the credits of the release groups load with the release's (same artist incs)
-    group_credits = ctx.has("release-groups") and wants_credits(ctx.with_incs(rg_incs))
 
-    # Independent branches run together: their statements at each depth are sent as one (``fetch_many``).
+    # Independent branches run together: their statements at each depth are sent as one (``fetch_many``), and
+    # each credit loads beside the next queries of its branch rather than after everything.
+    async def own_credits() -> None:
+        credits.update(await load_credits(ctx, [r.artist_credit for r in rows.values()]))
+
     async def groups() -> None:
+        # the credits of the release groups load with them when their incs ask (same artist incs)
         found = await release_group_entities(
-            ctx.with_incs(rg_incs), [r.release_group for r in rows.values()], toplevel=False, credits=False
+            ctx.with_incs(rg_incs), [r.release_group for r in rows.values()], toplevel=False
         )
         for e in releases:
             e["release_group"] = found.get(e["_row"].release_group)
-        if group_credits:
-            credit_ids.update(g["_row"].artist_credit for g in found.values())
 
     async def labels() -> None:
         label_info = await load_label_info(ctx.conn, entities)
@@ -85,28 +85,37 @@ async def release_entities(
         for e in releases:
             e["media"] = media[e["_id"]]
         tracks = [t for ms in media.values() for t in all_tracks(ms)]
-        if wants_credits(ctx):  # also the tracks a recording lookup shows without ``recordings``
-            credit_ids.update(t.artist_credit for t in tracks)
-        if not with_tracks:
-            return
         rec_incs = ctx.incs & RECORDING_NESTED_INCS
         if ctx.has("recording-level-rels"):
             rec_incs |= rels_of(ctx)
             if ctx.has("work-level-rels"):
                 rec_incs |= {"work-level-rels"}
-        recordings = await recording_entities(
-            ctx.with_incs(rec_incs), [t.recording for t in tracks], credits=False, toplevel=False
-        )
-        if wants_credits(ctx):
-            credit_ids.update(rec["_row"].artist_credit for rec in recordings.values())
-        for e in releases:
-            e["recordings"] = recordings
+
+        async def track_credits() -> None:  # also the tracks a recording lookup shows without ``recordings``
+            credits.update(await load_credits(ctx, [t.artist_credit for t in tracks]))
+
+        async def recordings() -> None:
+            found = await recording_entities(
+                ctx.with_incs(rec_incs), [t.recording for t in tracks], credits=want_credits, toplevel=False
+            )
+            for rec in found.values():
+                if "artist_credit" in rec:
+                    credits[rec["_row"].artist_credit] = rec["artist_credit"]
+            for e in releases:
+                e["recordings"] = found
+
+        parts = [track_credits()] if want_credits and tracks else []
+        if with_tracks:
+            parts.append(recordings())
+        await asyncio.gather(*parts)
 
     async def extras() -> None:
         extra_incs = ctx.incs & (EXTRA_INCS if toplevel else EXTRA_INCS - {"annotation"})
         await load_extras(ctx.with_incs(extra_incs | rels_of(ctx) | (ctx.incs & TARGET_INCS)), "release", releases)
 
     branches = [extras()]
+    if want_credits:
+        branches.append(own_credits())
     if ctx.has("release-groups"):
         branches.append(groups())
     if toplevel and ctx.has("labels"):
@@ -114,15 +123,10 @@ async def release_entities(
     if ctx.has("media", "discids", "recordings"):
         branches.append(media_and_recordings())
     await asyncio.gather(*branches)
-    if credit_ids:
-        credits = await load_credits(ctx, credit_ids)
+    if want_credits:
         for e in releases:
             e["artist_credit"] = credits.get(e["_row"].artist_credit, [])
             e["credits"] = credits
-            if group_credits and e.get("release_group") is not None:
-                e["release_group"]["artist_credit"] = credits.get(e["release_group"]["_row"].artist_credit, [])
-            for rec in (e.get("recordings") or {}).values():
-                rec["artist_credit"] = credits.get(rec["_row"].artist_credit, [])
     if toplevel and ctx.has("collections"):
         for e in releases:
             e["collections"] = []
@@ -140,19 +144,22 @@ async def release_group_entities(
     if not entities:
         return entities
     groups = list(entities.values())
-    if credits and wants_credits(ctx):
-        found = await load_credits(ctx, {g.artist_credit for g in rows.values()})
-        for e in groups:
-            e["artist_credit"] = found.get(e["_row"].artist_credit, [])
     extra_incs = ctx.incs & (EXTRA_INCS if toplevel else EXTRA_INCS - {"annotation"})
-    await load_extras(ctx.with_incs(extra_incs | rels_of(ctx) | (ctx.incs & TARGET_INCS)), "release_group", groups)
+    extras = load_extras(ctx.with_incs(extra_incs | rels_of(ctx) | (ctx.incs & TARGET_INCS)), "release_group", groups)
+    if credits and wants_credits(ctx):
+        await asyncio.gather(extras, _attach_credits(ctx, groups))
+    else:
+        await extras
     return entities
 
 
 async def recording_entities(
-    ctx: Ctx, ids: Iterable[int], *, credits: bool = True, toplevel: bool = True
+    ctx: Ctx, ids: Iterable[int], *, credits: bool | None = None, toplevel: bool = True
 ) -> dict[int, Entity]:
-    """Recording entities for these row ids, with ISRCs, credits, extras and work-level relationships."""
+    """Recording entities for these row ids, with ISRCs, credits, extras and work-level relationships.
+
+    ``credits``: load the artist credits (None: when ``ctx.incs`` asks for them).
+    """
     isrcs: dict[int, list[str]] | None = None
     if ctx.has("isrcs"):
         rows, isrcs = await load_recordings_and_isrcs(ctx.conn, ids)
@@ -167,15 +174,25 @@ async def recording_entities(
     if isrcs is not None:
         for e in recs:
             e["isrcs"] = isrcs[e["_id"]]
-    if credits and wants_credits(ctx):
-        found = await load_credits(ctx, {r.artist_credit for r in rows.values()})
-        for e in recs:
-            e["artist_credit"] = found.get(e["_row"].artist_credit, [])
     extra_incs = ctx.incs & (EXTRA_INCS if toplevel else EXTRA_INCS - {"annotation"})
-    await load_extras(ctx.with_incs(extra_incs | rels_of(ctx) | (ctx.incs & TARGET_INCS)), "recording", recs)
-    if ctx.has("work-level-rels"):
-        await _work_level_rels(ctx, recs)
+
+    async def extras() -> None:
+        await load_extras(ctx.with_incs(extra_incs | rels_of(ctx) | (ctx.incs & TARGET_INCS)), "recording", recs)
+        if ctx.has("work-level-rels"):
+            await _work_level_rels(ctx, recs)
+
+    if credits if credits is not None else wants_credits(ctx):
+        await asyncio.gather(extras(), _attach_credits(ctx, recs))
+    else:
+        await extras()
     return entities
+
+
+async def _attach_credits(ctx: Ctx, entities: Sequence[Entity]) -> None:
+    """``artist_credit`` of each entity (its ``_row.artist_credit``)."""
+    found = await load_credits(ctx, [e["_row"].artist_credit for e in entities])
+    for e in entities:
+        e["artist_credit"] = found.get(e["_row"].artist_credit, [])
 
 
 async def _work_level_rels(ctx: Ctx, recordings: Sequence[Entity]) -> None:

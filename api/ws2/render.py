@@ -7,10 +7,10 @@ keep the key order they were built in.
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
+import orjson
 from fastapi.responses import Response
 from lxml import etree
 
@@ -88,8 +88,8 @@ def xml_response(root: Element, status: int = 200) -> Response:
 
 
 def json_response(body: Any, status: int = 200) -> Response:
-    data = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
-    return Response(data, status_code=status, media_type=JSON_TYPE, headers={"Vary": "Accept"})
+    # the bytes ``json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()`` gives, several times faster
+    return Response(orjson.dumps(body), status_code=status, media_type=JSON_TYPE, headers={"Vary": "Accept"})
 
 
 def text_response(text: str, status: int = 200) -> Response:

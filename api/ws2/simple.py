@@ -3,6 +3,7 @@ label, place, series, work): fetch / load / browse handlers bound to an entity t
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 
 from api.ws2.common import load_extras
@@ -26,12 +27,8 @@ async def attach_areas(ctx: Ctx, rows: Sequence[Entity]) -> None:
 
 
 async def _complete(ctx: Ctx, entity_type: str, rows: list[Entity]) -> None:
-    await attach_areas(ctx, rows)
-    if entity_type == "work" and rows:
-        attrs = await q.work_attributes(ctx.conn, [r["_id"] for r in rows])
-        for r in rows:
-            r["attributes"] = attrs.get(r["_id"], [])
-    await load_extras(ctx, entity_type, rows)
+    # (work rows come with their ``attributes``); areas and extras load together
+    await asyncio.gather(attach_areas(ctx, rows), load_extras(ctx, entity_type, rows))
 
 
 def handlers(entity_type: str) -> tuple[Fetch, LoadOne, Browse]:

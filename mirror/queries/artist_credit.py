@@ -7,12 +7,13 @@ disambiguation, type, and the country code of its area or of the country contain
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from psycopg.rows import tuple_row
 
-from mirror.queries.pipeline import fetch_many
+from mirror.queries.pipeline import Statement, fetch_many
 from mirror.queries.release import Conn
 
 
@@ -98,11 +99,22 @@ async def artist_countries(conn: Conn, ids: Iterable[int]) -> dict[int, str | No
 
 async def load_artist_credits(conn: Conn, ids: Iterable[int]) -> ArtistCredits:
     """The name credits of every artist credit in ``ids``, in credit order (missing ids are absent)."""
+    credits, _ = await load_artist_credits_with(conn, ids, [])
+    return credits
+
+
+async def load_artist_credits_with(
+    conn: Conn, ids: Iterable[int], statements: Sequence[Statement]
+) -> tuple[ArtistCredits, list[list[dict[str, Any]]]]:
+    """``load_artist_credits`` and the rows (as dicts) of other ``statements`` sent with it, in one round trip
+    (e.g. the aliases of the credited artists, selected through ``mirror.queries.common.CREDITED_ARTISTS``)."""
     wanted = sorted(set(ids))
     result: ArtistCredits = {}
     if not wanted:
-        return result
-    (rows,) = await fetch_many(conn, [(_CREDITS_SQL, (wanted,))])
+        return result, [[] for _ in statements]
+    rows, *others = await fetch_many(
+        conn, [(_CREDITS_SQL, (wanted,)), *statements], dicts=[False] + [True] * len(statements)
+    )
     for row in rows:
         (ac, name, join, aid, gid, aname, sort_name, comment, tname, tgid, country) = row
         artist = CreditedArtist(
@@ -116,7 +128,7 @@ async def load_artist_credits(conn: Conn, ids: Iterable[int]) -> ArtistCredits:
             country=country,
         )
         result.setdefault(ac, []).append(NameCredit(name, join, artist))
-    return result
+    return result, others
 
 
 def credited_artist_ids(credits: ArtistCredits) -> set[int]:

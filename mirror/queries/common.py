@@ -76,16 +76,27 @@ async def resolve_gid(conn: Conn, table: str, gid: str) -> tuple[int, str] | Non
     return None if row is None else (int(row["id"]), str(row["gid"]))
 
 
+# ``ids`` argument of the extras queries below: the rows are those of an id list (the default), or the artists
+# credited in a list of artist credits (``CREDITED_ARTISTS``, to load them with the credits in one statement).
+BY_IDS = "%s"
+CREDITED_ARTISTS = "ARRAY(SELECT acn.artist FROM musicbrainz.artist_credit_name acn WHERE acn.artist_credit = ANY(%s))"
+
+
 @cache
-def aliases_query(entity_type: str) -> str:
-    """Aliases of ``entity_type`` rows ``%s`` (an id list), ordered by owner, name then sort name."""
+def aliases_query(entity_type: str, ids: str = BY_IDS) -> str:
+    """Aliases of ``entity_type`` rows ``ids`` (an id list), ordered by owner, name then sort name."""
     query = sql.SQL(
         "SELECT a.{e} AS owner, a.name, a.sort_name, a.locale, a.primary_for_locale, t.name AS type, "
         "t.gid::text AS type_id, a.begin_date_year, a.begin_date_month, a.begin_date_day, "
         "a.end_date_year, a.end_date_month, a.end_date_day, a.ended "
-        "FROM {a} a LEFT JOIN {at} t ON t.id = a.type WHERE a.{e} = ANY(%s) "
+        "FROM {a} a LEFT JOIN {at} t ON t.id = a.type WHERE a.{e} = ANY({ids}) "
         'ORDER BY a.{e}, a.name COLLATE "C", a.sort_name COLLATE "C", a.locale, a.id'
-    ).format(e=sql.Identifier(entity_type), a=_t(f"{entity_type}_alias"), at=_t(f"{entity_type}_alias_type"))
+    ).format(
+        e=sql.Identifier(entity_type),
+        a=_t(f"{entity_type}_alias"),
+        at=_t(f"{entity_type}_alias_type"),
+        ids=sql.SQL(ids),  # one of the fixed fragments above
+    )
     return query.as_string()
 
 
@@ -125,13 +136,13 @@ async def annotation_texts(conn: Conn, entity_type: str, ids: Sequence[int]) -> 
 
 
 @cache
-def tags_query(entity_type: str) -> str:
+def tags_query(entity_type: str, ids: str = BY_IDS) -> str:
     query = sql.SQL(
         "SELECT et.{e} AS owner, t.name, et.count, g.gid::text AS genre_id, g.comment AS genre_comment "
         "FROM {et} et JOIN musicbrainz.tag t ON t.id = et.tag "
         "LEFT JOIN musicbrainz.genre g ON g.name = t.name "
-        'WHERE et.{e} = ANY(%s) AND et.count > 0 ORDER BY et.{e}, t.name COLLATE "C"'
-    ).format(e=sql.Identifier(entity_type), et=_t(f"{entity_type}_tag"))
+        'WHERE et.{e} = ANY({ids}) AND et.count > 0 ORDER BY et.{e}, t.name COLLATE "C"'
+    ).format(e=sql.Identifier(entity_type), et=_t(f"{entity_type}_tag"), ids=sql.SQL(ids))
     return query.as_string()
 
 
@@ -149,9 +160,9 @@ async def tags(conn: Conn, entity_type: str, ids: Sequence[int]) -> dict[int, li
 
 
 @cache
-def ratings_query(entity_type: str) -> str:
-    query = sql.SQL("SELECT id, rating, rating_count FROM {m} WHERE id = ANY(%s)")
-    return query.format(m=_t(f"{entity_type}_meta")).as_string()
+def ratings_query(entity_type: str, ids: str = BY_IDS) -> str:
+    query = sql.SQL("SELECT id, rating, rating_count FROM {m} WHERE id = ANY({ids})")
+    return query.format(m=_t(f"{entity_type}_meta"), ids=sql.SQL(ids)).as_string()
 
 
 def parse_ratings(rows: list[Row]) -> dict[int, tuple[int | None, int]]:

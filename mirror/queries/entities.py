@@ -38,7 +38,15 @@ SELECTS = {
     "LEFT JOIN musicbrainz.series_ordering_type o ON o.id = e.ordering_type ",
     "work": "SELECT " + _BASE + "ARRAY(SELECT l.iso_code_3 FROM musicbrainz.work_language wl "
     "JOIN musicbrainz.language l ON l.id = wl.language WHERE wl.work = e.id ORDER BY l.iso_code_3) AS languages, "
-    "ARRAY(SELECT iswc FROM musicbrainz.iswc WHERE work = e.id ORDER BY iswc) AS iswcs "
+    "ARRAY(SELECT iswc FROM musicbrainz.iswc WHERE work = e.id ORDER BY iswc) AS iswcs, "
+    # the work attributes (type, type_id, value, value_id) by type name then value
+    "(SELECT coalesce(json_agg(json_build_object('type', t.name, 'type_id', t.gid::text, "
+    "'value', COALESCE(v.value, wa.work_attribute_text), 'value_id', v.gid::text) "
+    "ORDER BY t.name, COALESCE(v.value, wa.work_attribute_text)), '[]') "
+    "FROM musicbrainz.work_attribute wa "
+    "JOIN musicbrainz.work_attribute_type t ON t.id = wa.work_attribute_type "
+    "LEFT JOIN musicbrainz.work_attribute_type_allowed_value v ON v.id = wa.work_attribute_type_allowed_value "
+    "WHERE wa.work = e.id) AS attributes "
     "FROM musicbrainz.work e LEFT JOIN musicbrainz.work_type t ON t.id = e.type ",
 }
 
@@ -115,27 +123,3 @@ async def browse(conn: Conn, entity_type: str, key: str, row_id: int, limit: int
     )
     cur = await conn.execute(page_q, {"id": row_id, "limit": limit, "offset": offset})
     return [_finish(row) for row in await cur.fetchall()], int(total["n"]) if total else 0
-
-
-async def work_attributes(conn: Conn, ids: Sequence[int]) -> dict[int, list[Row]]:
-    """Work attributes (``type``, ``type_id``, ``value``, ``value_id``) per work."""
-    (found,) = await fetch_many(
-        conn,
-        [
-            (
-                "SELECT wa.work, t.name AS type, t.gid::text AS type_id, "
-                "COALESCE(v.value, wa.work_attribute_text) AS value, v.gid::text AS value_id "
-                "FROM musicbrainz.work_attribute wa "
-                "JOIN musicbrainz.work_attribute_type t ON t.id = wa.work_attribute_type "
-                "LEFT JOIN musicbrainz.work_attribute_type_allowed_value v "
-                "  ON v.id = wa.work_attribute_type_allowed_value "
-                "WHERE wa.work = ANY(%s) ORDER BY wa.work, t.name, value",
-                (list(ids),),
-            )
-        ],
-        dicts=True,
-    )
-    out: dict[int, list[Row]] = {}
-    for row in found:
-        out.setdefault(row.pop("work"), []).append(row)
-    return out

@@ -88,9 +88,11 @@ _BATCHES: WeakKeyDictionary[AsyncConnection[Any], _Batch] = WeakKeyDictionary()
 
 
 async def fetch_many(
-    conn: AsyncConnection[Any], statements: Sequence[Statement], *, dicts: bool = False
+    conn: AsyncConnection[Any], statements: Sequence[Statement], *, dicts: bool | Sequence[bool] = False
 ) -> list[list[Any]]:
     """The rows of each statement, sent together with those of concurrent callers on the same connection.
+
+    ``dicts``: rows as dicts, for every statement or per statement.
 
     The first caller waits one turn of the event loop for the others (tasks run with ``asyncio.gather``
     submit theirs in the same turn), then sends everything as one statement and hands each caller its rows.
@@ -101,7 +103,11 @@ async def fetch_many(
     if batch is None:
         batch = _BATCHES[conn] = _Batch()
     loop = asyncio.get_running_loop()
-    mine = [_Pending(query, params, dicts, loop.create_future()) for query, params in statements]
+    flags = [dicts] * len(statements) if isinstance(dicts, bool) else list(dicts)
+    mine = [
+        _Pending(query, params, flag, loop.create_future())
+        for (query, params), flag in zip(statements, flags, strict=True)
+    ]
     batch.pending.extend(mine)
     if not batch.leader:
         batch.leader = True

@@ -1,0 +1,89 @@
+"""How many statements a lookup sends: independent loads of one request share a round trip.
+
+The statements of concurrent loaders are merged into one (``mirror.queries.pipeline``), artist credits load with
+their artists' aliases and tags and only once per request, and the MBID resolution is its own statement. The
+counts are the dependency depth of each lookup (not a timing): a loader that starts waiting for another instead
+of running beside it shows here as one more statement.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from psycopg import AsyncConnection, AsyncCursor
+from psycopg.rows import dict_row
+
+from api.ws2.artist_credit import load_credits
+from api.ws2.registry import Ctx, load_registry
+from mirror.db import libpq_url
+from tests.ws2.conftest import Getter
+from tests.ws2.test_release_family import BEETS_RELEASE_INCS, LOVE_BUG
+
+pytestmark = pytest.mark.db
+
+BEETS_RECORDING_INCS = "artists+aliases+isrcs+work-level-rels+artist-rels"
+RECORDING = "162630d9-36d2-4a8d-ade1-1c77440b34e7"  # with ISRCs and aliases
+
+
+@pytest.fixture
+def statements(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """The text of every statement the API sends while the test runs (they still run on the database)."""
+    sent: list[str] = []
+    execute = AsyncCursor.execute
+
+    async def counting(self: AsyncCursor[Any], query: Any, *args: Any, **kwargs: Any) -> Any:
+        sent.append(str(query))
+        return await execute(self, query, *args, **kwargs)
+
+    monkeypatch.setattr(AsyncCursor, "execute", counting)
+    yield sent
+
+
+def test_beets_release_lookup_sends_one_statement_per_dependency_level(ws2_get: Getter, statements: list[str]) -> None:
+    response = ws2_get("ds01", f"/ws/2/release/{LOVE_BUG}?inc={BEETS_RELEASE_INCS}&fmt=json")
+    assert response.status_code == 200
+    assert response.json()["media"][0]["tracks"][0]["artist-credit"]
+    # resolve, release, its parts, their parts (recordings, targets), recording extras, their targets, work rels
+    assert len(statements) <= 7, statements
+
+
+def test_release_credits_load_with_their_artists_extras(ws2_get: Getter, statements: list[str]) -> None:
+    response = ws2_get("ds01", f"/ws/2/release/{LOVE_BUG}?inc=artist-credits+aliases+tags&fmt=json")
+    assert response.status_code == 200
+    assert response.json()["artist-credit"]
+    credit_statements = [s for s in statements if "artist_credit_name acn" in s]
+    assert len(credit_statements) == 1
+    assert '"artist_alias"' in credit_statements[0] and '"artist_tag"' in credit_statements[0]
+
+
+def test_a_credit_loads_once_per_request(imported_dataset: Callable[[str], str], statements: list[str]) -> None:
+    async def run() -> None:
+        async with await AsyncConnection.connect(libpq_url(imported_dataset("ds01")), row_factory=dict_row) as conn:
+            cur = await conn.execute("SELECT id FROM musicbrainz.artist_credit ORDER BY id LIMIT 3")
+            first, second, third = [row["id"] for row in await cur.fetchall()]
+            ctx = Ctx(conn, load_registry(), "release", "json", frozenset({"aliases", "artist-credits"}))
+            sent = len(statements)
+            loaded = await load_credits(ctx, [first, second])
+            assert len(statements) == sent + 1
+            again = await load_credits(ctx.with_incs(ctx.incs), [second])  # a nested part of the same request
+            assert len(statements) == sent + 1 and again[second] is loaded[second]
+            more = await load_credits(ctx, [second, third])  # only the new one is loaded
+            assert len(statements) == sent + 2 and more[second] is loaded[second] and more[third]
+            other = await load_credits(ctx.with_incs(frozenset({"artist-credits"})), [second])  # other artist incs
+            assert len(statements) == sent + 3 and "aliases" not in other[second][0]["artist"]
+            fresh = Ctx(conn, ctx.registry, "release", "json", ctx.incs)  # another request
+            await load_credits(fresh, [first])
+            assert len(statements) == sent + 4
+
+    asyncio.run(run())
+
+
+def test_beets_recording_lookup_sends_few_statements(ws2_get: Getter, statements: list[str]) -> None:
+    response = ws2_get("ds01", f"/ws/2/recording/{RECORDING}?inc={BEETS_RECORDING_INCS}&fmt=json")
+    assert response.status_code == 200
+    assert response.json()["artist-credit"]
+    # resolve, recording and ISRCs, its extras with its credit, relationship targets
+    assert len(statements) <= 4, statements
