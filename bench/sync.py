@@ -182,6 +182,7 @@ def run(admin_url: str, changes: int, transactions: int, rows_per_table: int, wi
         result = apply_packet(conn, packet)
         apply_seconds = time.perf_counter() - started
     search_seconds = None
+    searched = result
     if with_search:
         search_url = clone(admin_url, "mbm_bench_seed", "mbm_bench_search")
         started = time.perf_counter()
@@ -189,7 +190,7 @@ def run(admin_url: str, changes: int, transactions: int, rows_per_table: int, wi
         print(f"search index of the synthetic mirror built in {time.perf_counter() - started:.1f} s")
         with psycopg.connect(libpq_url(search_url), autocommit=True) as conn:
             started = time.perf_counter()
-            apply_packet(conn, packet)
+            searched = apply_packet(conn, packet)
             search_seconds = time.perf_counter() - started
     naive_url = clone(admin_url, "mbm_bench_seed", "mbm_bench_naive")
     with psycopg.connect(libpq_url(naive_url), autocommit=True) as conn:
@@ -209,6 +210,10 @@ def run(admin_url: str, changes: int, transactions: int, rows_per_table: int, wi
         print(f"apply + search:   {search_seconds:7.2f} s  {rate:10,.0f} changes/s  (search documents kept current)")
         with_read = read_seconds + search_seconds
         print(f"  with read:      {with_read:7.2f} s  {count / with_read:10,.0f} changes/s")
+        print(
+            f"  search refresh: {searched.search_seconds:7.2f} s, {searched.search_documents:,} documents rebuilt, "
+            f"{searched.search_changed:,} changed"
+        )
     print(f"naive per row:    {naive_seconds:7.2f} s  {count / naive_seconds:10,.0f} changes/s")
     print(f"speed-up: {naive_seconds / apply_seconds:.1f}x; results identical: {same}")
     for name in ("mbm_bench_fast", "mbm_bench_search", "mbm_bench_naive", "mbm_bench_seed"):

@@ -103,6 +103,9 @@ class ApplyResult:
     skipped_columns: dict[str, set[str]] = field(default_factory=dict)  # table -> columns not kept
     statements: int = 0
     entities_changed: int = 0
+    search_documents: int = 0  # search documents rebuilt (0 without a search index)
+    search_changed: int = 0  # of those, documents that came out different
+    search_seconds: float = 0.0
     seconds: float = 0.0
 
     @property
@@ -422,7 +425,10 @@ def apply_packet(
                     done += len(chunk)
                     if on_progress is not None:
                         on_progress(done, result.changes)
-        search_refresh.refresh(conn, packet.changes)  # the search documents the changes affect, same transaction
+        searched = time.perf_counter()
+        refreshed = search_refresh.refresh(conn, packet.changes)  # the search documents the changes affect
+        result.search_documents, result.search_changed = refreshed
+        result.search_seconds = time.perf_counter() - searched
         result.entities_changed = _record_entities(conn, plan)
         _verify(conn, packet)
     result.seconds = time.perf_counter() - started

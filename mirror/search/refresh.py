@@ -3,13 +3,21 @@
 From the packet's changed rows (old and new values) come the ids of the entities they touch directly: a row
 of ``artist`` is artist ``id``; any column named after an entity type (``artist_alias.artist``,
 ``track.recording``, ``track.medium``, ``release.release_group``, ``release_label.label``) names one; ``l_a_b``
-tables name ``a`` and ``b`` through ``entity0``/``entity1``; ``*_meta`` rows their entity. Then the joins a
-document depends on spread the change, set-based, after the packet is applied: a renamed artist changes its
+tables name ``a`` and ``b`` through ``entity0``/``entity1``; ``*_meta`` rows their entity. Only changes that may
+change a document count: none to a table no core reads (``artist_meta``, ``l_artist_artist``, ...), and no
+update that changes only columns no core reads (``edits_pending``, ``last_updated``), unless its table is read
+under an unordered aggregate (``mirror.search.refresh_scope`` derives both from the cores' SQL). Then the joins
+a document depends on spread the change, set-based, after the packet is applied: a renamed artist changes its
 credits, so the recordings, releases and release groups credited to them; a new track changes its
 recording's release fields; a release changes its recordings and its release group; an area changes the
-artists, labels and places in it; and so on (``_EXPAND``). Each touched document is rebuilt from the same
-source query as the full build and the vocabulary counts are adjusted by the difference, so the index equals
-what a full rebuild would produce. A deleted entity's document disappears with it.
+artists, labels and places in it; and so on.
+
+Each touched document is rebuilt from the same source query as the full build, a chunk at a time: the new
+documents are copied into a temporary table and one statement folds them in, leaving alone the documents that
+came out the same, updating, adding and removing the others, and adjusting the vocabulary by the per-lexeme
+difference between the changed documents' old and new lexemes. So the index equals what a full rebuild would
+produce. The server runs the next chunk's source query and folds the previous chunk in while Python analyses
+the current one.
 
 Not followed (a full ``mbmirror search-index`` fixes them): renames of lookup rows (types, languages, link
 types, genders), which packets almost never carry.
@@ -17,175 +25,122 @@ types, genders), which packets almost never carry.
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any, NamedTuple
 
 import psycopg
 from psycopg import sql
 
-from mirror.packet import PendingChange, split_table_name
-from mirror.search.build import copy_statement, documents, source_query, vocabulary_filter
-from mirror.search.catalog import ANNOTATED, CATALOG
+from mirror.packet import PendingChange
+from mirror.search.build import DocumentMaker, _cyclic_gc_paused, source_query, vocabulary_filter
+from mirror.search.catalog import CATALOG
 from mirror.search.cores import Core
-from mirror.search.schema import SEARCH_SCHEMA, STATS_TABLE, VOCAB_TABLE
+from mirror.search.refresh_scope import expand, touched
+from mirror.search.schema import SEARCH_SCHEMA, STATS_TABLE, VOCAB_TABLE, typed_column
 
 CHUNK = 5000
-# Entity types whose ids the changes may name (column names, table names).
-BASES = frozenset(
-    {
-        *ANNOTATED,
-        "annotation",
-        "artist_credit",
-        "medium",
-        "tag",
-        "url",
-    }
-)
-_RAW = {"track_raw": "release_raw", "cdtoc_raw": "release_raw", "release_raw": "release_raw"}
-
-# core table -> statements adding ids from other sets; each has %(name)s arrays of the sets computed so far.
-_EXPAND: list[tuple[str, str]] = [
-    ("artist_credit", "SELECT artist_credit FROM {mb}.artist_credit_name WHERE artist = ANY(%(artist)s)"),
-    ("release", "SELECT id FROM {mb}.release WHERE artist_credit = ANY(%(artist_credit)s)"),
-    ("release", "SELECT id FROM {mb}.release WHERE release_group = ANY(%(release_group)s)"),
-    ("release", "SELECT release FROM {mb}.medium WHERE id = ANY(%(medium)s)"),
-    ("release", "SELECT release FROM {mb}.release_label WHERE label = ANY(%(label)s)"),
-    ("release_group", "SELECT id FROM {mb}.release_group WHERE artist_credit = ANY(%(artist_credit)s)"),
-    ("release_group", "SELECT release_group FROM {mb}.release WHERE id = ANY(%(release)s)"),
-    ("work", "SELECT entity1 FROM {mb}.l_artist_work WHERE entity0 = ANY(%(artist)s)"),
-    ("work", "SELECT entity1 FROM {mb}.l_recording_work WHERE entity0 = ANY(%(recording)s)"),
-    ("recording", "SELECT id FROM {mb}.recording WHERE artist_credit = ANY(%(artist_credit)s)"),
-    (
-        "recording",
-        "SELECT t.recording FROM {mb}.track t JOIN {mb}.medium m ON m.id = t.medium WHERE m.release = ANY(%(release)s)",
-    ),
-    (
-        "artist",
-        "SELECT id FROM {mb}.artist WHERE area = ANY(%(area)s) OR begin_area = ANY(%(area)s) "
-        "OR end_area = ANY(%(area)s)",
-    ),
-    ("label", "SELECT id FROM {mb}.label WHERE area = ANY(%(area)s)"),
-    ("place", "SELECT id FROM {mb}.place WHERE area = ANY(%(area)s)"),
-    ("event", "SELECT entity1 FROM {mb}.l_artist_event WHERE entity0 = ANY(%(artist)s)"),
-    ("event", "SELECT entity0 FROM {mb}.l_event_place WHERE entity1 = ANY(%(place)s)"),
-    ("event", "SELECT entity1 FROM {mb}.l_area_event WHERE entity0 = ANY(%(area)s)"),
-    *[("annotation", f"SELECT annotation FROM {{mb}}.{t}_annotation WHERE {t} = ANY(%({t})s)") for t in ANNOTATED],
-]
 
 
-def _link_types(table: str) -> tuple[str, str] | None:
-    rest = table[2:]
-    for first in sorted(BASES, key=len, reverse=True):
-        if rest.startswith(first + "_") and rest[len(first) + 1 :] in BASES | {"url"}:
-            return first, rest[len(first) + 1 :]
-    return None
-
-
-def touched(changes: Iterable[PendingChange]) -> dict[str, set[int]]:
-    """The ids, per entity type, that the changed rows name directly."""
-    ids: dict[str, set[int]] = defaultdict(set)
-
-    def add(kind: str, value: Any) -> None:
-        if isinstance(value, int) and not isinstance(value, bool):
-            ids[kind].add(value)
-
-    for change in changes:
-        schema, table = split_table_name(change.table)
-        if schema != "musicbrainz":
-            continue
-        link = _link_types(table) if table.startswith("l_") else None
-        for row in (change.old, change.new):
-            if not row:
-                continue
-            if table in _RAW:
-                add("release_raw", row.get("id" if table == "release_raw" else "release"))
-                continue
-            if link is not None:
-                add(link[0], row.get("entity0"))
-                add(link[1], row.get("entity1"))
-                continue
-            if table in BASES:
-                add(table, row.get("id"))
-            elif table.endswith("_meta") and table[:-5] in BASES:
-                add(table[:-5], row.get("id"))
-            for column, value in row.items():
-                if column in BASES:
-                    add(column, value)
-    return ids
-
-
-def _expand(conn: psycopg.Connection[Any], ids: dict[str, set[int]]) -> dict[str, set[int]]:
-    direct = {kind: set(values) for kind, values in ids.items()}
-    sets: dict[str, set[int]] = defaultdict(set, {k: set(v) for k, v in ids.items()})
-    mb = sql.Identifier("musicbrainz")
-    for target, template in _EXPAND:
-        params = {kind: sorted(sets.get(kind, ())) for kind in (*BASES, "release_raw")}
-        if target == "work" or target == "annotation":  # names of the entities themselves, not their joins
-            params.update({kind: sorted(direct.get(kind, ())) for kind in BASES})
-        needed = [name for name in params if f"%({name})s" in template]
-        if not any(params[name] for name in needed):
-            continue
-        query = sql.SQL(template).format(mb=mb)
-        rows = conn.execute(query, {name: params[name] for name in needed}).fetchall()
-        sets[target].update(int(row[0]) for row in rows if row[0] is not None)
-    return sets
-
-
-def _adjust_vocabulary(conn: psycopg.Connection[Any], core: Core, ids: list[int], sign: int) -> list[str]:
-    """Add (+1) or subtract (-1) the lexemes of the documents ``ids``; returns lexemes whose count fell to 0."""
+def _merge_statement(core: Core) -> sql.Composed:
+    """One statement folding the chunk's new documents (``fresh``) into the core's table, the vocabulary and the
+    stats: documents that did not change are left alone; the vocabulary gets the per-lexeme difference between
+    the changed documents' old and new lexemes (only non-zero differences are written, a lexeme whose count
+    reaches 0 is deleted). Every part reads the state before the statement, so the old documents are what the
+    differences are taken from. Returns the documents updated, added and removed."""
     table = sql.Identifier(SEARCH_SCHEMA, core.table)
     vocab = sql.Identifier(SEARCH_SCHEMA, VOCAB_TABLE)
-    counts = sql.SQL(
-        "SELECT lexeme, count(*) AS n FROM {}, unnest(tsvector_to_array(doc)) lexeme WHERE id = ANY(%(ids)s) "
-        "AND {} GROUP BY lexeme"
-    ).format(table, vocabulary_filter(core, "lexeme"))
-    if sign > 0:
-        conn.execute(
-            sql.SQL(
-                "INSERT INTO {v} (core, lexeme, df) SELECT %(core)s, lexeme, n FROM ({c}) d "
-                "ON CONFLICT (core, lexeme) DO UPDATE SET df = {v}.df + excluded.df"
-            ).format(v=vocab, c=counts),
-            {"core": core.name, "ids": ids},
+    columns = [sql.Identifier(c) for c in _columns(core)]
+    values = sql.SQL(", ").join(columns[1:])
+    old_values = sql.SQL(", ").join(sql.SQL("o.{}").format(c) for c in columns[1:])
+    new_values = sql.SQL(", ").join(sql.SQL("f.{}").format(c) for c in columns[1:])
+    return sql.SQL(
+        "WITH o AS (SELECT {columns} FROM {table} WHERE id = ANY(%(ids)s)),"
+        " ch AS (SELECT o.id AS old_id, f.id AS new_id, o.doc AS old_doc, f.doc AS new_doc"
+        " FROM o FULL JOIN {fresh} f ON f.id = o.id WHERE ({old_values}) IS DISTINCT FROM ({new_values})),"
+        " d AS (SELECT lexeme, sum(n)::integer AS n FROM ("
+        "SELECT unnest(tsvector_to_array(old_doc)) AS lexeme, -1 AS n FROM ch WHERE old_doc IS DISTINCT FROM new_doc"
+        " UNION ALL SELECT unnest(tsvector_to_array(new_doc)), 1 FROM ch WHERE old_doc IS DISTINCT FROM new_doc) u"
+        " WHERE {counted} GROUP BY lexeme HAVING sum(n) <> 0),"
+        " emptied AS (DELETE FROM {vocab} v USING d WHERE v.core = %(core)s AND v.lexeme = d.lexeme"
+        " AND v.df + d.n <= 0),"
+        " counts AS (INSERT INTO {vocab} AS v (core, lexeme, df) SELECT %(core)s, d.lexeme, d.n FROM d"
+        " WHERE NOT EXISTS (SELECT FROM {vocab} e WHERE e.core = %(core)s AND e.lexeme = d.lexeme"
+        " AND e.df + d.n <= 0) ON CONFLICT (core, lexeme) DO UPDATE SET df = v.df + excluded.df),"
+        " removed AS (DELETE FROM {table} t USING ch WHERE ch.new_id IS NULL AND t.id = ch.old_id RETURNING 1),"
+        " updated AS (UPDATE {table} t SET ({values}) = ({new_values}) FROM ch JOIN {fresh} f ON f.id = ch.new_id"
+        " WHERE t.id = ch.old_id RETURNING 1),"
+        " added AS (INSERT INTO {table} ({columns}) SELECT {fresh_columns} FROM ch JOIN {fresh} f ON f.id = ch.new_id"
+        " WHERE ch.old_id IS NULL RETURNING 1),"
+        " stats AS (UPDATE {stats} SET docs = docs + (SELECT count(*) FROM added) - (SELECT count(*) FROM removed)"
+        " WHERE core = %(core)s)"
+        " SELECT (SELECT count(*) FROM updated), (SELECT count(*) FROM added), (SELECT count(*) FROM removed)"
+    ).format(
+        columns=sql.SQL(", ").join(columns),
+        fresh_columns=sql.SQL(", ").join(sql.SQL("f.{}").format(c) for c in columns),
+        values=values,
+        old_values=old_values,
+        new_values=new_values,
+        table=table,
+        fresh=_fresh_table(core),
+        vocab=vocab,
+        stats=sql.Identifier(SEARCH_SCHEMA, STATS_TABLE),
+        counted=vocabulary_filter(core, "lexeme"),
+    )
+
+
+def _columns(core: Core) -> list[str]:
+    return ["id", "doc", "pop", *(typed_column(n, k) for n, k in core.typed.items())]
+
+
+def _fresh_table(core: Core) -> sql.Identifier:
+    return sql.Identifier("pg_temp", f"mbm_fresh_{core.table}")
+
+
+def refresh_documents(conn: psycopg.Connection[Any], core: Core, ids: Sequence[int]) -> int:
+    """Rebuild the documents ``ids`` of ``core`` from the live tables (deleting those whose entity is gone);
+    returns how many documents changed (updated, added or removed).
+
+    The connection's work runs on a thread, in order: while Python analyses one chunk's rows the server already
+    runs the next chunk's source query and folds the previous chunk's documents in."""
+    fresh = _fresh_table(core)
+    columns = sql.SQL(", ").join(map(sql.Identifier, _columns(core)))
+    copy_fresh = sql.SQL("COPY {} ({}) FROM STDIN").format(fresh, columns)
+    merge = _merge_statement(core)
+    conn.execute(
+        sql.SQL("CREATE TEMP TABLE IF NOT EXISTS {} (LIKE {}) ON COMMIT DROP").format(
+            fresh, sql.Identifier(SEARCH_SCHEMA, core.table)
         )
-        return []
-    rows = conn.execute(
-        sql.SQL(
-            "UPDATE {v} v SET df = v.df - d.n FROM ({c}) d WHERE v.core = %(core)s AND v.lexeme = d.lexeme "
-            "RETURNING v.lexeme, v.df"
-        ).format(v=vocab, c=counts),
-        {"core": core.name, "ids": ids},
-    ).fetchall()
-    return [str(lexeme) for lexeme, df in rows if df <= 0]
+    )
 
-
-def refresh_documents(conn: psycopg.Connection[Any], core: Core, ids: Sequence[int]) -> None:
-    """Rebuild the documents ``ids`` of ``core`` from the live tables (deleting those whose entity is gone)."""
-    table = sql.Identifier(SEARCH_SCHEMA, core.table)
-    vocab = sql.Identifier(SEARCH_SCHEMA, VOCAB_TABLE)
-    for start in range(0, len(ids), CHUNK):
-        chunk = sorted(ids[start : start + CHUNK])
-        emptied = _adjust_vocabulary(conn, core, chunk, -1)
-        removed = conn.execute(sql.SQL("DELETE FROM {} WHERE id = ANY(%s)").format(table), (chunk,)).rowcount
+    def fetch(chunk: list[int]) -> tuple[list[str], list[tuple[Any, ...]]]:
         with conn.cursor() as cur:
             cur.execute(source_query(core, "musicbrainz", True), {"ids": chunk})
-            rows = [row for batch in documents(cur, core) for row in batch]
-        if rows:
-            with conn.cursor() as cur, cur.copy(copy_statement(SEARCH_SCHEMA, core)) as copy:
+            assert cur.description is not None
+            return [c.name for c in cur.description], cur.fetchall()
+
+    def fold(chunk: list[int], rows: list[tuple[Any, ...]]) -> int:
+        with conn.cursor() as cur:
+            cur.execute(sql.SQL("TRUNCATE {}").format(fresh))
+            with cur.copy(copy_fresh) as copy:
                 for row in rows:
                     copy.write_row(row)
-        _adjust_vocabulary(conn, core, chunk, +1)
-        if emptied:
-            conn.execute(
-                sql.SQL("DELETE FROM {} WHERE core = %s AND lexeme = ANY(%s) AND df <= 0").format(vocab),
-                (core.name, emptied),
-            )
-        conn.execute(
-            sql.SQL("UPDATE {} SET docs = docs + %s WHERE core = %s").format(
-                sql.Identifier(SEARCH_SCHEMA, STATS_TABLE)
-            ),
-            (len(rows) - removed, core.name),
-        )
+            counts = cur.execute(merge, {"ids": chunk, "core": core.name}).fetchone()
+        return sum(counts or ())
+
+    chunks = [sorted(ids[start : start + CHUNK]) for start in range(0, len(ids), CHUNK)]
+    folded: list[Future[int]] = []
+    with _cyclic_gc_paused(), ThreadPoolExecutor(max_workers=1, thread_name_prefix="search-refresh") as server:
+        fetched = server.submit(fetch, chunks[0]) if chunks else None
+        for number, chunk in enumerate(chunks):
+            assert fetched is not None
+            names, rows = fetched.result()
+            if number + 1 < len(chunks):
+                fetched = server.submit(fetch, chunks[number + 1])
+            maker = DocumentMaker(core, names)
+            folded.append(server.submit(fold, chunk, [maker.row(row) for row in rows]))
+            del rows
+        return sum(future.result() for future in folded)
 
 
 def index_built(conn: psycopg.Connection[Any]) -> bool:
@@ -199,15 +154,22 @@ def index_built(conn: psycopg.Connection[Any]) -> bool:
     )
 
 
-def refresh(conn: psycopg.Connection[Any], changes: Sequence[PendingChange]) -> int:
-    """Refresh every search document the applied ``changes`` affect; returns the number of documents redone."""
+class Refreshed(NamedTuple):
+    """What a refresh did: documents rebuilt (analysed) and, of those, the ones that came out different."""
+
+    documents: int
+    changed: int
+
+
+def refresh(conn: psycopg.Connection[Any], changes: Sequence[PendingChange]) -> Refreshed:
+    """Refresh every search document the applied ``changes`` affect."""
     if not changes or not index_built(conn):
-        return 0
-    ids = _expand(conn, touched(changes))
-    done = 0
+        return Refreshed(0, 0)
+    ids = expand(conn, touched(changes))
+    documents = changed = 0
     for core in CATALOG.values():
         wanted = ids.get(core.table)
         if wanted:
-            refresh_documents(conn, core, sorted(wanted))
-            done += len(wanted)
-    return done
+            documents += len(wanted)
+            changed += refresh_documents(conn, core, sorted(wanted))
+    return Refreshed(documents, changed)

@@ -1,0 +1,198 @@
+"""Which search documents a packet's changes affect: ``touched`` (the ids the changed rows name) and ``expand``
+(the documents that join them). See ``mirror.search.refresh``.
+
+A change counts only when it may change a document, which the cores' source SQL tells (``relevant_columns``,
+derived from the SQL text, never a list kept by hand): a table no core reads touches nothing; an insert or a
+delete of a table some core reads always counts; an update counts when it changes a column whose name appears
+in a source reading the table (an entity-naming column such as ``track.recording`` counts with its old and new
+ids). One exception keeps the index equal to a full rebuild: an aggregate without ``ORDER BY``
+(``array_agg(name)``) lists its rows in the order the server reads them, and an update moves its row, so every
+update of a table read under such an aggregate counts, whatever it changed (``order_sensitive_tables``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from functools import cache
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+from mirror.packet import PendingChange, split_table_name
+from mirror.search.catalog import ANNOTATED, CATALOG
+
+# Entity types whose ids the changes may name (column names, table names).
+BASES = frozenset(
+    {
+        *ANNOTATED,
+        "annotation",
+        "artist_credit",
+        "medium",
+        "tag",
+        "url",
+    }
+)
+_RAW = {"track_raw": "release_raw", "cdtoc_raw": "release_raw", "release_raw": "release_raw"}
+
+# core table -> statements adding ids from other sets; each has %(name)s arrays of the sets computed so far.
+_EXPAND: list[tuple[str, str]] = [
+    ("artist_credit", "SELECT artist_credit FROM {mb}.artist_credit_name WHERE artist = ANY(%(artist)s)"),
+    ("release", "SELECT id FROM {mb}.release WHERE artist_credit = ANY(%(artist_credit)s)"),
+    ("release", "SELECT id FROM {mb}.release WHERE release_group = ANY(%(release_group)s)"),
+    ("release", "SELECT release FROM {mb}.medium WHERE id = ANY(%(medium)s)"),
+    ("release", "SELECT release FROM {mb}.release_label WHERE label = ANY(%(label)s)"),
+    ("release_group", "SELECT id FROM {mb}.release_group WHERE artist_credit = ANY(%(artist_credit)s)"),
+    ("release_group", "SELECT release_group FROM {mb}.release WHERE id = ANY(%(release)s)"),
+    ("work", "SELECT entity1 FROM {mb}.l_artist_work WHERE entity0 = ANY(%(artist)s)"),
+    ("work", "SELECT entity1 FROM {mb}.l_recording_work WHERE entity0 = ANY(%(recording)s)"),
+    ("recording", "SELECT id FROM {mb}.recording WHERE artist_credit = ANY(%(artist_credit)s)"),
+    (
+        "recording",
+        "SELECT t.recording FROM {mb}.track t JOIN {mb}.medium m ON m.id = t.medium WHERE m.release = ANY(%(release)s)",
+    ),
+    (
+        "artist",
+        "SELECT id FROM {mb}.artist WHERE area = ANY(%(area)s) OR begin_area = ANY(%(area)s) "
+        "OR end_area = ANY(%(area)s)",
+    ),
+    ("label", "SELECT id FROM {mb}.label WHERE area = ANY(%(area)s)"),
+    ("place", "SELECT id FROM {mb}.place WHERE area = ANY(%(area)s)"),
+    ("event", "SELECT entity1 FROM {mb}.l_artist_event WHERE entity0 = ANY(%(artist)s)"),
+    ("event", "SELECT entity0 FROM {mb}.l_event_place WHERE entity1 = ANY(%(place)s)"),
+    ("event", "SELECT entity1 FROM {mb}.l_area_event WHERE entity0 = ANY(%(area)s)"),
+    *[("annotation", f"SELECT annotation FROM {{mb}}.{t}_annotation WHERE {t} = ANY(%({t})s)") for t in ANNOTATED],
+]
+
+
+def _link_types(table: str) -> tuple[str, str] | None:
+    rest = table[2:]
+    for first in sorted(BASES, key=len, reverse=True):
+        if rest.startswith(first + "_") and rest[len(first) + 1 :] in BASES | {"url"}:
+            return first, rest[len(first) + 1 :]
+    return None
+
+
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_TABLE = re.compile(r"\{mb\}\.([A-Za-z0-9_]+)")
+_UNORDERED = re.compile(r"\b(?:array_agg|string_agg)\s*\(", re.IGNORECASE)
+_ORDER_BY = re.compile(r"\bORDER\s+BY\b", re.IGNORECASE)
+_SUBQUERY = re.compile(r"\(\s*SELECT\b", re.IGNORECASE)
+_ENTITY_COLUMNS = BASES | {"entity0", "entity1"}
+
+
+def _closing(text: str, opening: int) -> int:
+    """The index of the parenthesis closing the one at ``opening`` (the end of the text when unbalanced)."""
+    depth = 0
+    for index in range(opening, len(text)):
+        if text[index] == "(":
+            depth += 1
+        elif text[index] == ")":
+            depth -= 1
+            if depth == 0:
+                return index
+    return len(text)
+
+
+def _enclosing_subquery(text: str, position: int) -> str:
+    """The innermost parenthesised ``SELECT`` around ``position`` (the whole text at the top level)."""
+    depth = 0
+    for index in range(position - 1, -1, -1):
+        if text[index] == ")":
+            depth += 1
+        elif text[index] == "(":
+            if depth:
+                depth -= 1
+            elif _SUBQUERY.match(text, index):
+                return text[index : _closing(text, index) + 1]
+    return text
+
+
+def order_sensitive_tables(source: str) -> set[str]:
+    """Tables of a source SQL read under an aggregate without ``ORDER BY``: the order of their rows, which an
+    update may change, shows in the document (word positions, typed arrays). An aggregate's rows are those of
+    the innermost subquery around it, nested subqueries included (conservatively)."""
+    tables: set[str] = set()
+    for found in _UNORDERED.finditer(source):
+        opening = found.end() - 1
+        if not _ORDER_BY.search(source, opening, _closing(source, opening)):
+            tables.update(_TABLE.findall(_enclosing_subquery(source, found.start())))
+    return tables
+
+
+@cache
+def relevant_columns() -> dict[str, frozenset[str] | None]:
+    """Per MusicBrainz table some core's document reads, the columns whose update may change a document
+    (None: every update may, the table being order-sensitive). Tables no core reads are absent."""
+    columns: dict[str, set[str]] = defaultdict(set)
+    sensitive: set[str] = set()
+    for core in CATALOG.values():
+        identifiers = set(_IDENTIFIER.findall(core.source))
+        for table in _TABLE.findall(core.source):
+            columns[table] |= identifiers | _ENTITY_COLUMNS
+        sensitive |= order_sensitive_tables(core.source)
+    return {table: None if table in sensitive else frozenset(names) for table, names in columns.items()}
+
+
+def _counts(change: PendingChange, columns: frozenset[str] | None) -> bool:
+    """Whether a change to a table some core reads may change a document (see the module's docstring)."""
+    old, new = change.old, change.new
+    if columns is None or change.op != "u" or old is None or new is None:
+        return True
+    return any(old.get(c, _MISSING) != new.get(c, _MISSING) for c in old.keys() | new.keys() if c in columns)
+
+
+_MISSING = object()
+
+
+def touched(changes: Iterable[PendingChange]) -> dict[str, set[int]]:
+    """The ids, per entity type, that the changed rows name directly (changes no document reads are skipped)."""
+    ids: dict[str, set[int]] = defaultdict(set)
+    relevant = relevant_columns()
+
+    def add(kind: str, value: Any) -> None:
+        if isinstance(value, int) and not isinstance(value, bool):
+            ids[kind].add(value)
+
+    for change in changes:
+        schema, table = split_table_name(change.table)
+        if schema != "musicbrainz" or table not in relevant or not _counts(change, relevant[table]):
+            continue
+        link = _link_types(table) if table.startswith("l_") else None
+        for row in (change.old, change.new):
+            if not row:
+                continue
+            if table in _RAW:
+                add("release_raw", row.get("id" if table == "release_raw" else "release"))
+                continue
+            if link is not None:
+                add(link[0], row.get("entity0"))
+                add(link[1], row.get("entity1"))
+                continue
+            if table in BASES:
+                add(table, row.get("id"))
+            elif table.endswith("_meta") and table[:-5] in BASES:
+                add(table[:-5], row.get("id"))
+            for column, value in row.items():
+                if column in BASES:
+                    add(column, value)
+    return ids
+
+
+def expand(conn: psycopg.Connection[Any], ids: dict[str, set[int]]) -> dict[str, set[int]]:
+    direct = {kind: set(values) for kind, values in ids.items()}
+    sets: dict[str, set[int]] = defaultdict(set, {k: set(v) for k, v in ids.items()})
+    mb = sql.Identifier("musicbrainz")
+    for target, template in _EXPAND:
+        params = {kind: sorted(sets.get(kind, ())) for kind in (*BASES, "release_raw")}
+        if target == "work" or target == "annotation":  # names of the entities themselves, not their joins
+            params.update({kind: sorted(direct.get(kind, ())) for kind in BASES})
+        needed = [name for name in params if f"%({name})s" in template]
+        if not any(params[name] for name in needed):
+            continue
+        query = sql.SQL(template).format(mb=mb)
+        rows = conn.execute(query, {name: params[name] for name in needed}).fetchall()
+        sets[target].update(int(row[0]) for row in rows if row[0] is not None)
+    return sets
