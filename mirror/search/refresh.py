@@ -1,16 +1,17 @@
 """Keep the search index current: called by ``apply_packet`` in the packet's transaction.
 
-From the packet's changed rows (old and new values) come the ids of the entities they touch directly: a row
-of ``artist`` is artist ``id``; any column named after an entity type (``artist_alias.artist``,
-``track.recording``, ``track.medium``, ``release.release_group``, ``release_label.label``) names one; ``l_a_b``
-tables name ``a`` and ``b`` through ``entity0``/``entity1``; ``*_meta`` rows their entity. Only changes that may
-change a document count: none to a table no core reads (``artist_meta``, ``l_artist_artist``, ...), and no
-update that changes only columns no core reads (``edits_pending``, ``last_updated``), unless its table is read
-under an unordered aggregate (``mirror.search.refresh_scope`` derives both from the cores' SQL). Then the joins
-a document depends on spread the change, set-based, after the packet is applied: a renamed artist changes its
-credits, so the recordings, releases and release groups credited to them; a new track changes its
-recording's release fields; a release changes its recordings and its release group; an area changes the
-artists, labels and places in it; and so on.
+From the packet's changed rows (old and new values) come the ids of the entities whose documents read them
+(``mirror.search.refresh_scope``, derived from the cores' SQL): a row of ``artist`` is artist ``id``; a row a
+core reads through a column named after the core's entity names it (``artist_alias.artist``,
+``track.recording``, ``release.release_group``, ``release_label.label``; ``l_a_b`` tables through
+``entity0``/``entity1``); ``*_meta`` rows their entity. A column merely referring to another entity names
+nothing (``artist.area``, ``track.medium``, ``recording.artist_credit``: the referring row's own document covers
+the change). Only changes that may change a document count: none to a table no core reads (``artist_meta``,
+``l_artist_artist``, ...), and no update that changes only columns no core reads (``edits_pending``,
+``last_updated``), unless its table is read under an unordered aggregate. Then the joins a document depends on
+spread the change, set-based, after the packet is applied: a renamed artist changes its credits, so the
+recordings, releases and release groups credited to them; a release changes its recordings and its release
+group; an area changes the artists, labels and places in it; and so on.
 
 Each touched document is rebuilt from the same source query as the full build, a chunk at a time: the new
 documents are copied into a temporary table and one statement folds them in, leaving alone the documents that

@@ -4,10 +4,12 @@
 A change counts only when it may change a document, which the cores' source SQL tells (``relevant_columns``,
 derived from the SQL text, never a list kept by hand): a table no core reads touches nothing; an insert or a
 delete of a table some core reads always counts; an update counts when it changes a column whose name appears
-in a source reading the table (an entity-naming column such as ``track.recording`` counts with its old and new
-ids). One exception keeps the index equal to a full rebuild: an aggregate without ``ORDER BY``
+in a source reading the table (a column naming an entity, such as ``track.recording``, counts with its old and
+new ids). One exception keeps the index equal to a full rebuild: an aggregate without ``ORDER BY``
 (``array_agg(name)``) lists its rows in the order the server reads them, and an update moves its row, so every
 update of a table read under such an aggregate counts, whatever it changed (``order_sensitive_tables``).
+
+A counted row names the entities whose documents read it (``naming_columns``), not those it merely refers to.
 """
 
 from __future__ import annotations
@@ -147,37 +149,100 @@ def _counts(change: PendingChange, columns: frozenset[str] | None) -> bool:
 _MISSING = object()
 
 
+_NOT_ALIASES = frozenset(
+    {"as", "where", "join", "left", "right", "inner", "full", "cross", "on", "group", "union", "order"}
+)
+_BINDING = re.compile(r"\{mb\}\.([A-Za-z0-9_]+)(?:\s+(?:AS\s+)?([A-Za-z_][A-Za-z0-9_]*))?", re.IGNORECASE)
+
+
+def _bindings(source: str) -> list[tuple[str, str | None, int]]:
+    """``(table, alias or None, position)`` of every table a source reads."""
+    found = []
+    for match in _BINDING.finditer(source):
+        alias = match.group(2)
+        found.append((match.group(1), None if alias is None or alias.lower() in _NOT_ALIASES else alias, match.start()))
+    return found
+
+
+def _column(alias: str | None, column: str) -> str:
+    """A pattern of a (regex) column of ``alias``, or an unqualified one."""
+    return (re.escape(alias) + r"\." if alias else r"(?<![\w.])") + column + r"\b"
+
+
+def _compared(scope: str, left: str, right: str) -> bool:
+    return re.search(f"{left}\\s*=\\s*{right}|{right}\\s*=\\s*{left}", scope) is not None
+
+
+@cache
+def naming_columns() -> dict[str, frozenset[tuple[str, str]]]:
+    """Per table, the ``(column, kind)`` pairs through which a changed row names an entity whose documents read it.
+
+    Derived from the cores' SQL: a core's source reading table ``t`` makes ``t.<core table>`` name the core's
+    entity (``artist_alias.artist``, ``track.recording``, ``release.release_group``), and ``entity0`` /
+    ``entity1`` of a link table ``l_<a>_<b>`` name ``a`` / ``b``. A column only referring to an entity does not
+    (``artist.area``, ``track.artist_credit``): the referring row's own document covers it. Entity types
+    without a core of their own (``artist_credit``, ``medium``) are named by a table whose column is joined to
+    them (``artist_credit_name.artist_credit = x.artist_credit``, ``medium_cdtoc.medium = m.id``), unless the
+    table is joined to the document's own row ``x`` instead (``track`` in a recording)."""
+    names: dict[str, set[tuple[str, str]]] = defaultdict(set)
+    cores = {core.table for core in CATALOG.values()}
+    intermediate = BASES - cores
+    for core in CATALOG.values():
+        bindings = _bindings(core.source)
+        for table, alias, position in bindings:
+            if table == core.table and alias == "x":
+                continue
+            if table.startswith("l_"):  # l_<a>_<b>: entity0 is an <a>, entity1 a <b>
+                if table.startswith(f"l_{core.table}_"):
+                    names[table].add(("entity0", core.table))
+                if table.endswith(f"_{core.table}"):
+                    names[table].add(("entity1", core.table))
+            else:
+                names[table].add((core.table, core.table))
+            scope = _enclosing_subquery(core.source, position)
+            tied_to_row = alias is not None and _compared(scope, _column(alias, r"\w+"), r"x\.\w+")
+            for kind in intermediate:
+                column = _column(alias, re.escape(kind))
+                if _compared(scope, column, r"x\." + kind + r"\b") or (
+                    not tied_to_row
+                    and any(
+                        _compared(scope, column, re.escape(b) + r"\.id\b") for t, b, _ in bindings if t == kind and b
+                    )
+                ):
+                    names[table].add((kind, kind))
+    return {table: frozenset(pairs) for table, pairs in names.items()}
+
+
 def touched(changes: Iterable[PendingChange]) -> dict[str, set[int]]:
     """The ids, per entity type, that the changed rows name directly (changes no document reads are skipped)."""
     ids: dict[str, set[int]] = defaultdict(set)
     relevant = relevant_columns()
+    naming = naming_columns()
 
     def add(kind: str, value: Any) -> None:
         if isinstance(value, int) and not isinstance(value, bool):
             ids[kind].add(value)
 
+    tables: dict[str, str | None] = {}  # as the packet names it -> a musicbrainz table some core reads
     for change in changes:
-        schema, table = split_table_name(change.table)
-        if schema != "musicbrainz" or table not in relevant or not _counts(change, relevant[table]):
+        if change.table not in tables:
+            schema, name = split_table_name(change.table)
+            tables[change.table] = name if schema == "musicbrainz" and name in relevant else None
+        table = tables[change.table]
+        if table is None or not _counts(change, relevant[table]):
             continue
-        link = _link_types(table) if table.startswith("l_") else None
         for row in (change.old, change.new):
             if not row:
                 continue
             if table in _RAW:
                 add("release_raw", row.get("id" if table == "release_raw" else "release"))
                 continue
-            if link is not None:
-                add(link[0], row.get("entity0"))
-                add(link[1], row.get("entity1"))
-                continue
             if table in BASES:
                 add(table, row.get("id"))
             elif table.endswith("_meta") and table[:-5] in BASES:
                 add(table[:-5], row.get("id"))
-            for column, value in row.items():
-                if column in BASES:
-                    add(column, value)
+            for column, kind in naming.get(table, ()):
+                add(kind, row.get(column))
     return ids
 
 

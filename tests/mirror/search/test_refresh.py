@@ -165,6 +165,10 @@ def test_mixed_packet_refreshes_what_changed_rewrites_only_what_differs_and_equa
             conn, f"SELECT * FROM musicbrainz.artist_alias WHERE id NOT IN ({lonely['id']}, {moved['id']}) LIMIT 1"
         )
         recording = row_of(conn, "SELECT * FROM musicbrainz.recording ORDER BY id LIMIT 1")
+        track = row_of(conn, f"SELECT * FROM musicbrainz.track WHERE recording <> {recording['id']} LIMIT 1")
+        disc = row_of(conn, "SELECT * FROM musicbrainz.medium_cdtoc ORDER BY id LIMIT 1")
+        work_link = row_of(conn, "SELECT * FROM musicbrainz.l_artist_work ORDER BY id LIMIT 1")
+        linked = row_of(conn, f"SELECT id FROM musicbrainz.work WHERE id <> {work_link['entity1']} ORDER BY id LIMIT 1")
         new_id = int((conn.execute("SELECT max(id) + 1 FROM musicbrainz.work").fetchone() or [0])[0])
         unchanged = row_version(conn, "artist", lonely["artist"])
         conn.rollback()
@@ -177,6 +181,13 @@ def test_mixed_packet_refreshes_what_changed_rewrites_only_what_differs_and_equa
             delete("musicbrainz.artist_alias", gone, xid=4),
             update("musicbrainz.artist_alias", moved, {"edits_pending": moved["edits_pending"] + 1}, xid=4),
             update("musicbrainz.recording", recording, {"name": "Zanzibarian Jig", "comment": "live"}, xid=5),
+            update("musicbrainz.track", track, {"position": track["position"] + 40, "number": "B9"}, xid=6),
+            delete("musicbrainz.medium_cdtoc", disc, xid=6),
+            insert(
+                "musicbrainz.l_artist_work",
+                {**work_link, "id": work_link["id"] + 10**6, "entity1": linked["id"]},
+                xid=7,
+            ),
         ]
     )
     run = searcher(db)

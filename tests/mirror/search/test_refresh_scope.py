@@ -53,3 +53,24 @@ def test_order_sensitive_tables_are_those_under_an_aggregate_without_order_by() 
         "FROM {mb}.a x WHERE {where}"
     )
     assert order_sensitive_tables(source) == {"a_alias", "a_tag", "tag"}
+
+
+def test_a_row_names_the_entities_whose_documents_read_it_not_those_it_merely_refers_to() -> None:
+    track = {"id": 1, "recording": 2, "medium": 3, "artist_credit": 4, "position": 1, "number": "1", "name": "T"}
+    assert touched([change("track", "i", None, track)]) == {"recording": {2}}
+    artist = {"id": 5, "name": "A", "area": 6, "begin_area": 7, "type": 1}
+    assert touched([change("artist", "i", None, artist)]) == {"artist": {5}}
+    recording = {"id": 8, "name": "R", "artist_credit": 4, "length": 1000}
+    assert touched([change("recording", "d", recording, None)]) == {"recording": {8}}
+    work_link = {"id": 1, "link": 2, "entity0": 5, "entity1": 7}
+    assert touched([change("l_artist_work", "i", None, work_link)]) == {"work": {7}}
+    assert touched([change("l_artist_url", "i", None, work_link)]) == {"url": {7}}
+
+
+def test_rows_joined_to_entities_without_a_core_name_them() -> None:
+    credit = {"artist_credit": 4, "position": 0, "artist": 5, "name": "A", "join_phrase": ""}
+    assert touched([change("artist_credit_name", "i", None, credit)]) == {"artist": {5}, "artist_credit": {4}}
+    disc = {"id": 1, "medium": 3, "cdtoc": 9}
+    assert touched([change("medium_cdtoc", "i", None, disc)]) == {"medium": {3}}
+    medium = {"id": 3, "release": 10, "position": 1, "format": 1, "name": "", "track_count": 2}
+    assert touched([change("medium", "u", medium, {**medium, "track_count": 3})]) == {"medium": {3}, "release": {10}}
