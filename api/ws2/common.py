@@ -47,6 +47,9 @@ async def load_extras(ctx: Ctx, entity_type: str, entities: Sequence[Entity]) ->
         return
     statements, kinds = extras_statements(ctx, entity_type, [e["_id"] for e in entities])
     await apply_extras(ctx, entities, kinds, await fetch_many(ctx.conn, statements, dicts=True))
+    if ctx.has("annotation") and entity_type not in q.ANNOTATED:  # no annotation table: none to show
+        for e in entities:
+            e.setdefault("annotation", None)
 
 
 def extras_statements(
@@ -85,8 +88,7 @@ async def apply_extras(ctx: Ctx, entities: Sequence[Entity], kinds: list[str], r
         elif kind == "annotation":
             texts = q.parse_annotations(rows)
             for e in entities:
-                if e["_id"] in texts:
-                    e["annotation"] = texts[e["_id"]]
+                e["annotation"] = texts.get(e["_id"])  # JSON: null when the entity has none
         elif kind == "tags":
             found = q.parse_tags(rows)
             for e in entities:

@@ -33,7 +33,8 @@ async def browse(ctx: Ctx, key: str, row_id: int, limit: int, offset: int) -> Pa
 
 
 async def genre_all(ctx: Ctx) -> Response:
-    """Every genre: ``<genre-list count>`` / ``{"genre-count", "genre-offset", "genres"}`` / names."""
+    """Every genre by name: ``<genre-list count>`` / ``{"genre-count", "genre-offset", "genres"}`` (both in name
+    order, with the aliases and annotation ``inc`` asks for) / names."""
     from api.ws2.routes import render_page
 
     if ctx.fmt == "txt":
@@ -41,7 +42,8 @@ async def genre_all(ctx: Ctx) -> Response:
         return text_response("\n".join(row["name"] for row in rows))
     limit, offset = limit_offset(ctx.params.get("limit"), ctx.params.get("offset"))
     rows, total = await q.all_genres(ctx.conn, limit, offset)
-    return render_page(ctx, RESOURCE, Page(rows, total, offset))
+    await load_extras(ctx, "genre", rows)
+    return render_page(ctx, RESOURCE, Page(rows, total, offset), by_mbid=False)
 
 
 def to_xml(ctx: Ctx, g: Entity, full: bool) -> Element:

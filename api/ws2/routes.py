@@ -85,10 +85,11 @@ async def _dispatch(request: Request, name: str, key: str | None) -> Response:
             raise BadRequest(BLANK_SEARCH)
         raise no_match(name)
     if name == "genre" and key == "all":
-        from api.ws2.genre import genre_all
+        from api.ws2.genre import INCS, genre_all
 
+        incs = p.validate_incs(name, INCS, p.split_incs(request.query_params.getlist("inc")))
         async with connection(request) as conn:
-            return await genre_all(Ctx(conn, registry, name, fmt))
+            return await genre_all(Ctx(conn, registry, name, fmt, incs, params=_params(request)))
     resource = registry.get(name)
     if resource is None:
         raise NotFound("resource", name)
@@ -194,10 +195,13 @@ def render_entity(ctx: Ctx, resource: Resource, entity: Entity) -> Response:
     return xml_response(metadata(resource.to_xml(ctx, entity, True)))
 
 
-def render_page(ctx: Ctx, resource: Resource, page: Page) -> Response:
-    """A browse response: ``<X-list count offset>`` or ``{"X-count", "X-offset", "Xs"}`` (sorted by MBID)."""
+def render_page(ctx: Ctx, resource: Resource, page: Page, *, by_mbid: bool = True) -> Response:
+    """A browse response: ``<X-list count offset>`` or ``{"X-count", "X-offset", "Xs"}`` (sorted by MBID unless
+    ``by_mbid`` is false: then in the page's own order, in both formats)."""
     if ctx.fmt == "json":
-        items = sorted((resource.to_json(ctx, e, True) for e in page.items), key=_json_id)
+        items = [resource.to_json(ctx, e, True) for e in page.items]
+        if by_mbid:
+            items.sort(key=_json_id)
         body: dict[str, Any] = {
             f"{resource.name}-count": page.count,
             f"{resource.name}-offset": page.offset,

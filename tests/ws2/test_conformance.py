@@ -57,3 +57,39 @@ def test_browse_by_an_unknown_key_matches_no_request_kind(ws2_get: Getter) -> No
     bare = ws2_get("ds01", "/ws/2/recording?limit=5", None)
     assert bare.status_code == 400
     assert "blank search query" in bare.text
+
+
+def test_genre_list_is_in_name_order_paged_with_its_includes_in_json(
+    ws2_get: Getter, imported_dataset: Callable[[str], str]
+) -> None:
+    """``/ws/2/genre/all`` lists genres by name in JSON too (not by MBID like a browse), honours limit and
+    offset, and carries ``aliases`` and ``annotation`` (null: this schema has no genre annotations) by inc."""
+    with psycopg.connect(libpq_url(imported_dataset("ds04"))) as conn:
+        names = [r[0] for r in conn.execute('SELECT name FROM musicbrainz.genre ORDER BY name COLLATE "C"')]
+    assert len(names) > 3
+    body = ws2_get("ds04", "/ws/2/genre/all?limit=3&offset=1&inc=aliases+annotation", JSON).json()
+    assert body["genre-count"] == len(names)
+    assert body["genre-offset"] == 1
+    assert [g["name"] for g in body["genres"]] == names[1:4]
+    assert all(g["annotation"] is None and isinstance(g["aliases"], list) for g in body["genres"])
+    xml = etree.fromstring(ws2_get("ds04", "/ws/2/genre/all?limit=2", None).content)
+    assert [n.text for n in xml.findall("mb:genre-list/mb:genre/mb:name", NS)] == names[:2]
+    assert ws2_get("ds04", "/ws/2/genre/all?inc=releases", None).status_code == 400
+
+
+def test_json_annotation_is_null_when_asked_for_and_absent(
+    ws2_get: Getter, imported_dataset: Callable[[str], str]
+) -> None:
+    """With ``inc=annotation`` the JSON object always has ``annotation``: its text, or null when there is none
+    (MusicBrainz's annotation role); XML shows the element only when there is text."""
+    (gid,) = _row(
+        imported_dataset,
+        "ds04",
+        "SELECT a.gid::text FROM artist a WHERE NOT EXISTS "
+        "(SELECT 1 FROM artist_annotation aa WHERE aa.artist = a.id) ORDER BY a.id LIMIT 1",
+    )
+    body = ws2_get("ds04", f"/ws/2/artist/{gid}?inc=annotation", JSON).json()
+    assert "annotation" in body and body["annotation"] is None
+    assert "annotation" not in ws2_get("ds04", f"/ws/2/artist/{gid}", JSON).json()
+    xml = ws2_get("ds04", f"/ws/2/artist/{gid}?inc=annotation", None)
+    assert etree.fromstring(xml.content).find(".//mb:annotation", NS) is None
