@@ -22,11 +22,15 @@ for):
    search; the cost is a larger posting list per character, which the GIN index handles.
 
 Results are cached (``functools.lru_cache``): names repeat a lot in MusicBrainz (artist credits on every
-track, release titles on every recording).
+track, release titles on every recording). ASCII, most of the data, takes shorter paths with the same
+results (tested against the general ones, ``general_tokens``): NFKC and the equivalences change nothing in
+ASCII text but the grave accent and case folding is ``lower()``; once folded text is ASCII (most accented
+Latin is), its words are the matches of one regular expression.
 """
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from functools import lru_cache
 
@@ -59,6 +63,9 @@ _LETTERS = str.maketrans(
 )
 _KEEP_MARKS = {"\u3099", "\u309a"}  # kana voiced / semi-voiced sound marks
 _CACHE = 1 << 18
+# ASCII words: letters and digits, with apostrophes and dots between two of them (dropped afterwards).
+_ASCII_WORD = re.compile(r"[a-z0-9]+(?:['.][a-z0-9]+)*")
+_ASCII_INNER = str.maketrans("", "", "'.")
 
 
 def is_cjk(char: str) -> bool:
@@ -84,15 +91,22 @@ def _drop_marks(text: str) -> str:
     return unicodedata.normalize("NFC", "".join(out))
 
 
-@lru_cache(maxsize=_CACHE)
-def normalize(text: str, keep_accents: bool = False) -> str:
-    """The folded form of ``text`` (steps 1-3), before it is split into words."""
+def general_normalize(text: str, keep_accents: bool = False) -> str:
+    """``normalize`` without the ASCII shortcut (and uncached)."""
     text = unicodedata.normalize("NFKC", text).translate(_EQUIVALENCES).casefold()
     if not keep_accents:
         text = text.translate(_LETTERS)
         if not text.isascii():
             text = _drop_marks(text).translate(_LETTERS)
     return text
+
+
+@lru_cache(maxsize=_CACHE)
+def normalize(text: str, keep_accents: bool = False) -> str:
+    """The folded form of ``text`` (steps 1-3), before it is split into words."""
+    if text.isascii():
+        return text.replace("`", "'").lower()
+    return general_normalize(text, keep_accents)
 
 
 def _is_word(char: str) -> bool:
@@ -103,6 +117,17 @@ def _is_word(char: str) -> bool:
 def tokens(text: str, keep_accents: bool = False) -> tuple[str, ...]:
     """The indexed words of ``text``, in order (see the module documentation)."""
     folded = normalize(text, keep_accents)
+    if folded.isascii():
+        return tuple(word.translate(_ASCII_INNER)[:MAX_TOKEN] for word in _ASCII_WORD.findall(folded))
+    return _words(folded)
+
+
+def general_tokens(text: str, keep_accents: bool = False) -> tuple[str, ...]:
+    """``tokens`` without the shortcuts (and uncached): the definition the shortcuts are tested against."""
+    return _words(general_normalize(text, keep_accents))
+
+
+def _words(folded: str) -> tuple[str, ...]:
     out: list[str] = []
     word: list[str] = []
     size = len(folded)

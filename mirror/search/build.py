@@ -1,17 +1,22 @@
 """Build the search documents: SQL streams each core's rows, Python analyses them, COPY writes them back.
 
 A full build (``build_index``) reads the MusicBrainz tables of one schema (``musicbrainz`` or the import's
-staging ``musicbrainz__mbm_new``) through a server-side cursor in a read-only snapshot, turns each row into a
-tsvector literal (``mirror.search.analyze`` does the words) and COPYs it into a new table created in the same
-transaction (``COPY FREEZE``), then adds the keys and GIN indexes and counts the vocabulary (a ``GROUP BY`` over
-the documents' lexemes). Memory stays flat: rows are handled a batch at a time. Work is overlapped so that a
-second core is kept busy: the next batch is fetched on a thread while Python analyses the current one, and a core's
-keys, GIN index, vocabulary and ANALYZE are made on a third connection while the next core's documents stream.
-Python's cyclic garbage collector is paused meanwhile: the rows and documents hold no reference cycles (reference
-counting frees them), and its collections, which walk every live object including the analysis caches, took more
-time than the analysis itself. The time of each step is logged per core. The import builds into
-``search__mbm_new`` before its schema swap and swaps it in with the data; ``rebuild`` does the same for an
-existing database.
+staging ``musicbrainz__mbm_new``) through a server-side cursor in a read-only snapshot, with the set-based
+form of a core's query where it has one (``mirror.search.bulk``: every list computed once per key and
+joined, several times less server work than per-row subqueries; JIT off, it cost more than it saved). Each
+row becomes a tsvector literal (``mirror.search.document``, ``mirror.search.analyze`` does the words) that is
+COPYed (``FREEZE``) into a new table created in the same transaction; the keys and the GIN index come after
+the load, the GIN index with little ``maintenance_work_mem`` (faster: its pending entries stay in the CPU
+caches). The vocabulary (documents per lexeme) is counted in Python while the documents are made, instead of
+reading every document back; past ``VOCABULARY_SPILL`` distinct lexemes the counts go to a staging table and
+are summed there, so memory stays flat like the rows, which are handled a batch at a time. Work is
+overlapped so that a second core is kept busy: the next batch is fetched on a thread while Python analyses
+the current one, and a core's keys, GIN index, vocabulary and ANALYZE are made on a third connection while
+the next core's documents stream. Python's cyclic garbage collector is paused meanwhile: the rows and
+documents hold no reference cycles (reference counting frees them), and its collections, which walk every
+live object including the analysis caches, took more time than the analysis itself. The time of each step is
+logged per core. The import builds into ``search__mbm_new`` before its schema swap and swaps it in with the
+data; ``rebuild`` does the same for an existing database.
 """
 
 from __future__ import annotations
@@ -19,19 +24,23 @@ from __future__ import annotations
 import gc
 import logging
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections import Counter
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
-from functools import lru_cache
 from typing import Any, Protocol
 
 import psycopg
 from psycopg import sql
 
 from mirror.db import libpq_url
-from mirror.search.analyze import compact, keyword, tokens
+from mirror.search.bulk import BULK
 from mirror.search.catalog import CATALOG
 from mirror.search.cores import Core
+from mirror.search.document import DocumentMaker as DocumentMaker
+from mirror.search.document import date_terms as date_terms
+from mirror.search.document import field_terms as field_terms
+from mirror.search.document import vocabulary_lexeme
 from mirror.search.schema import (
     SEARCH_SCHEMA,
     STATS_TABLE,
@@ -43,9 +52,16 @@ from mirror.search.schema import (
 )
 
 BATCH = 2000
-MAX_POSITION = 16383  # tsvector positions stop there
-MAX_EXACT = 200  # longer values get no whole-value lexeme
-MAX_KEYWORD = 500
+VOCABULARY_SPILL = 1_000_000  # distinct lexemes counted in memory before they are spilled to the server
+# GIN builds are fastest with little memory: the pending entries stay in the CPU caches (a recording index
+# at scale 20 takes 5 s of CPU with 8MB, 13 s with 256MB); the primary key's sort wants more.
+GIN_MEMORY = "8MB"
+SORT_MEMORY = "256MB"
+_APPLICATION = "mbmirror search build"
+# The source queries: JIT compilation of these big queries costs more than it saves (url: 4.2 s -> 0.8 s
+# without), the bulk forms sort and hash whole tables (more memory per sort, spilled beyond it), and
+# parallel workers would only take the second core from the analysis.
+READER_SETTINGS = {"jit": "off", "work_mem": "64MB", "max_parallel_workers_per_gather": "0"}
 NEW_SCHEMA = SEARCH_SCHEMA + "__mbm_new"
 OLD_SCHEMA = SEARCH_SCHEMA + "__mbm_old"
 
@@ -62,147 +78,45 @@ class BuildProgress(Protocol):
     def advance(self, rows: int, nbytes: int) -> None: ...
 
 
-@lru_cache(maxsize=1 << 18)
-def _lexeme(text: str) -> str:
-    return "'" + text.replace("\\", "\\\\").replace("'", "''") + "'"
+def source_query(core: Core, mb_schema: str, restricted: bool, bulk: bool | None = None) -> sql.Composed:
+    """The core's document query over ``mb_schema``; restricted: only ``x.id = ANY(%(ids)s)``.
 
-
-def _values(value: Any) -> Iterable[Any]:
-    if value is None:
-        return ()
-    if isinstance(value, list):
-        return [v for v in value if v is not None]
-    return (value,)
-
-
-def date_terms(value: str) -> list[str]:
-    """A date's indexed terms: its year, year-month and full form (``1990``, ``1990-05``, ``1990-05-01``)."""
-    parts = value.split("-")
-    return ["-".join(parts[: n + 1]) for n in range(len(parts))]
-
-
-def field_terms(kind: str, value: Any) -> list[str]:
-    """The keyword terms of one value of a non-text field (the query side uses the same function)."""
-    text = str(value)
-    if kind == "compact":
-        term = compact(text)
-    elif kind == "date":
-        return date_terms(text.strip())
-    else:
-        term = keyword(text)
-    return [term[:MAX_KEYWORD]] if term else []
-
-
-@lru_cache(maxsize=1 << 16, typed=True)
-def _field_lexemes(name: str, kind: str, value: Any) -> tuple[str, ...]:
-    """The lexemes of one value of a non-text field (values repeat a lot: types, formats, dates, countries)."""
-    return tuple(name + ":" + term for term in field_terms(kind, value))
-
-
-class Document:
-    """One search document being assembled: lexemes with positions, then its tsvector literal."""
-
-    __slots__ = ("entries", "position")
-
-    def __init__(self) -> None:
-        self.entries: dict[str, list[int]] = {}
-        self.position = 1
-
-    def add_text(self, name: str, value: str, keep_accents: bool) -> None:
-        words = tokens(value, keep_accents)
-        if not words:
-            return
-        entries = self.entries
-        for word in words:
-            lexeme = name + ":" + word
-            positions = entries.get(lexeme)
-            if positions is None:
-                entries[lexeme] = [min(self.position, MAX_POSITION)]
-            elif len(positions) < 256:
-                positions.append(min(self.position, MAX_POSITION))
-            self.position += 1
-        self.position += 2  # phrases never span two values
-        exact = " ".join(words)
-        if len(exact) <= MAX_EXACT:
-            entries.setdefault(name + "=" + exact, [])
-
-    def add_terms(self, name: str, terms: Iterable[str]) -> None:
-        for term in terms:
-            self.entries.setdefault(name + ":" + term, [])
-
-    def tsvector(self) -> str:
-        return " ".join(
-            _lexeme(lexeme) + ":" + ",".join(map(str, positions)) if positions else _lexeme(lexeme)
-            for lexeme, positions in self.entries.items()
-        )
-
-
-class DocumentMaker:
-    """Turns rows of a core's source query into the rows of its search table."""
-
-    def __init__(self, core: Core, columns: Sequence[str]) -> None:
-        index = {name: number for number, name in enumerate(columns)}
-        self.core = core
-        self.fields = [(index[name], name, kind) for name, kind in core.fields.items()]
-        self.typed = [(index[name], kind) for name, kind in core.typed.items()]
-        self.pop = index.get("pop")
-
-    def row(self, values: Sequence[Any]) -> tuple[Any, ...]:
-        doc = Document()
-        entries = doc.entries
-        for number, name, kind in self.fields:
-            value = values[number]
-            if value is None:
-                continue
-            for item in value if isinstance(value, list) else (value,):
-                if item is None:
-                    continue
-                if kind == "text" or kind == "accent":
-                    doc.add_text(name, str(item), kind == "accent")
-                else:
-                    for lexeme in _field_lexemes(name, kind, item):
-                        entries.setdefault(lexeme, [])
-        pop = float(values[self.pop] or 0) if self.pop is not None else 0.0
-        typed: list[Any] = []
-        for number, kind in self.typed:
-            items = list(_values(values[number]))
-            if kind == "int":
-                typed.append([int(v) for v in items] or None)
-            else:
-                typed.append([str(v) for v in items] or None)
-        return (values[0], doc.tsvector(), pop, *typed)
-
-
-def source_query(core: Core, mb_schema: str, restricted: bool) -> sql.Composed:
-    """The core's document query over ``mb_schema``; restricted: only ``x.id = ANY(%(ids)s)``."""
+    ``bulk`` (default: when not restricted) takes the set-based form of ``mirror.search.bulk`` if the core
+    has one: the same rows, faster for all of them, slower for a few."""
     where = sql.SQL("x.id = ANY(%(ids)s)") if restricted else sql.SQL("TRUE")
-    return sql.SQL(core.source).format(mb=sql.Identifier(mb_schema), where=where)
+    text = BULK.get(core.name) if (not restricted if bulk is None else bulk) else None
+    return sql.SQL(text or core.source).format(mb=sql.Identifier(mb_schema), where=where)
 
 
-def copy_statement(schema: str, core: Core) -> sql.Composed:
+def copy_statement(schema: str, core: Core, freeze: bool = False) -> sql.Composed:
+    """COPY into the core's table; ``freeze`` when the table was created in the same transaction."""
     columns = ["id", "doc", "pop", *(typed_column(n, k) for n, k in core.typed.items())]
-    return sql.SQL("COPY {} ({}) FROM STDIN").format(
-        sql.Identifier(schema, core.table), sql.SQL(", ").join(map(sql.Identifier, columns))
+    return sql.SQL("COPY {} ({}) FROM STDIN{}").format(
+        sql.Identifier(schema, core.table),
+        sql.SQL(", ").join(map(sql.Identifier, columns)),
+        sql.SQL(" (FREEZE)" if freeze else ""),
     )
 
 
-def documents(cursor: psycopg.Cursor[Any], core: Core, batch: int = BATCH) -> Iterator[list[tuple[Any, ...]]]:
-    """Batches of search-table rows from an executed source query."""
+def documents(
+    cursor: psycopg.Cursor[Any], core: Core, batch: int = BATCH, vocabulary: Counter[str] | None = None
+) -> Iterator[list[tuple[Any, ...]]]:
+    """Batches of search-table rows from an executed source query (counting into ``vocabulary`` if given)."""
     assert cursor.description is not None
-    maker = DocumentMaker(core, [c.name for c in cursor.description])
+    maker = DocumentMaker(core, [c.name for c in cursor.description], vocabulary)
     while rows := cursor.fetchmany(batch):
         yield [maker.row(row) for row in rows]
 
 
 def prefetched_documents(
-    cursor: psycopg.Cursor[Any], core: Core, batch: int = BATCH
+    cursor: psycopg.Cursor[Any], core: Core, batch: int = BATCH, vocabulary: Counter[str] | None = None
 ) -> Iterator[list[tuple[Any, ...]]]:
     """``documents``, the next batch of rows fetched on a thread while the caller works on this one.
 
     A server-side cursor computes its rows only when they are fetched: fetching ahead lets the server run the
     source query while Python analyses the rows already fetched (two batches in memory at most)."""
     assert cursor.description is not None
-    maker = DocumentMaker(core, [c.name for c in cursor.description])
+    maker = DocumentMaker(core, [c.name for c in cursor.description], vocabulary)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="search-fetch") as pool:
         pending = pool.submit(cursor.fetchmany, batch)
         while rows := pending.result():
@@ -214,24 +128,64 @@ def _exec(conn: psycopg.Connection[Any], statement: str) -> None:
     conn.execute(sql.SQL(statement))
 
 
-def vocabulary_insert(schema: str, core: Core) -> sql.Composed:
-    """Count the documents of each lexeme of the core (what ``ts_stat``'s ``ndoc`` gives, as a hash aggregate)."""
-    return sql.SQL(
-        "INSERT INTO {} (core, lexeme, df) SELECT {}, word, count(*) FROM {} d, unnest(tsvector_to_array(d.doc)) word"
-        " WHERE {} GROUP BY word"
-    ).format(
-        sql.Identifier(schema, VOCAB_TABLE),
-        sql.Literal(core.name),
-        sql.Identifier(schema, core.table),
-        vocabulary_filter(core),
-    )
-
-
 def vocabulary_filter(core: Core, column: str = "word") -> sql.Composed:
     """The lexemes the vocabulary keeps: ``field:word`` of a counted field (no whole values, no identifiers)."""
     return sql.SQL("split_part({}, ':', 1) = ANY({})").format(
         sql.Identifier(column), sql.Literal(core.vocabulary_fields)
     )
+
+
+class Vocabulary:
+    """The documents per counted lexeme of one core, counted while its documents are made.
+
+    Memory stays bounded: past ``limit`` distinct lexemes the counts are spilled into an unlogged staging
+    table (on a connection of their own, opened on the first spill) and summed when the vocabulary is
+    written."""
+
+    def __init__(self, url: str, schema: str, core: Core, limit: int | None = None) -> None:
+        self.counts: Counter[str] = Counter()
+        self.url, self.core, self.limit = url, core, VOCABULARY_SPILL if limit is None else limit
+        self.staging = sql.Identifier(schema, f"{VOCAB_TABLE}_{core.table}_staging")
+        self.vocab = sql.Identifier(schema, VOCAB_TABLE)
+        self.spills = 0
+
+    def _copy(self, conn: psycopg.Connection[Any], target: sql.Composable, columns: str, core: bool) -> None:
+        with (
+            conn.cursor() as cur,
+            cur.copy(sql.SQL("COPY {} ({}) FROM STDIN").format(target, sql.SQL(columns))) as copy,
+        ):
+            for quoted, n in self.counts.items():
+                copy.write_row(
+                    (self.core.name, vocabulary_lexeme(quoted), n) if core else (vocabulary_lexeme(quoted), n)
+                )
+        self.counts.clear()
+
+    def spill_if_full(self) -> None:
+        if len(self.counts) <= self.limit:
+            return
+        with psycopg.connect(libpq_url(self.url), autocommit=True, application_name=_APPLICATION) as conn:
+            if not self.spills:
+                conn.execute(
+                    sql.SQL('CREATE UNLOGGED TABLE {} (lexeme text COLLATE "C" NOT NULL, n integer NOT NULL)').format(
+                        self.staging
+                    )
+                )
+            self._copy(conn, self.staging, "lexeme, n", core=False)
+        self.spills += 1
+
+    def write(self, conn: psycopg.Connection[Any]) -> None:
+        """Write the counts into the vocabulary table (``conn`` is in autocommit)."""
+        if not self.spills:
+            self._copy(conn, self.vocab, "core, lexeme, df", core=True)
+            return
+        self._copy(conn, self.staging, "lexeme, n", core=False)
+        conn.execute(
+            sql.SQL("INSERT INTO {} (core, lexeme, df) SELECT %s, lexeme, sum(n) FROM {} GROUP BY lexeme").format(
+                self.vocab, self.staging
+            ),
+            (self.core.name,),
+        )
+        conn.execute(sql.SQL("DROP TABLE {}").format(self.staging))
 
 
 def _build_core(
@@ -240,6 +194,7 @@ def _build_core(
     core: Core,
     mb_schema: str,
     target: str,
+    vocabulary: Vocabulary,
     progress: BuildProgress | None,
 ) -> tuple[int, float]:
     """Create and fill the core's table in ``target``; its documents and the seconds that took."""
@@ -250,28 +205,33 @@ def _build_core(
         with (
             reader.cursor(name=f"search_{core.table}") as cursor,
             writer.cursor() as wcur,
-            wcur.copy(copy_statement(target, core)) as copy,
+            wcur.copy(copy_statement(target, core, freeze=True)) as copy,
         ):
             cursor.itersize = BATCH
             cursor.execute(source_query(core, mb_schema, False))
-            for batch in prefetched_documents(cursor, core):
+            for batch in prefetched_documents(cursor, core, vocabulary=vocabulary.counts):
                 for row in batch:
                     copy.write_row(row)
                 count += len(batch)
+                vocabulary.spill_if_full()
                 if progress is not None:
                     progress.advance(len(batch), 0)
     return count, time.monotonic() - started
 
 
-def _finish_core(writer: psycopg.Connection[Any], core: Core, target: str, count: int, seconds: float) -> None:
+def _finish_core(
+    writer: psycopg.Connection[Any], core: Core, target: str, vocabulary: Vocabulary, count: int, seconds: float
+) -> None:
     """Keys, GIN index, vocabulary, stats row and ANALYZE of a filled core table."""
     steps = {"documents": seconds}
     started = time.monotonic()
     for statement in index_ddl(target, core):
+        gin = " USING gin " in statement
+        writer.execute(sql.SQL("SET maintenance_work_mem = {}").format(sql.Literal(GIN_MEMORY if gin else SORT_MEMORY)))
         _exec(writer, statement)
     steps["indexes"] = time.monotonic() - started
     started = time.monotonic()
-    writer.execute(vocabulary_insert(target, core))
+    vocabulary.write(writer)
     steps["vocabulary"] = time.monotonic() - started
     started = time.monotonic()
     writer.execute(
@@ -306,16 +266,16 @@ def build_index(
 ) -> dict[str, int]:
     """Build a complete search schema ``target`` (dropped first) from ``mb_schema``; documents per core."""
     counts: dict[str, int] = {}
-    name = "mbmirror search build"
     with (
         _cyclic_gc_paused(),
-        psycopg.connect(libpq_url(url), application_name=name) as reader,
-        psycopg.connect(libpq_url(url), autocommit=True, application_name=name) as writer,
-        psycopg.connect(libpq_url(url), autocommit=True, application_name=name) as finisher,
+        psycopg.connect(libpq_url(url), application_name=_APPLICATION) as reader,
+        psycopg.connect(libpq_url(url), autocommit=True, application_name=_APPLICATION) as writer,
+        psycopg.connect(libpq_url(url), autocommit=True, application_name=_APPLICATION) as finisher,
         ThreadPoolExecutor(max_workers=1, thread_name_prefix="search-finish") as pool,
     ):
         reader.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        finisher.execute("SET maintenance_work_mem = '256MB'")
+        for setting, value in READER_SETTINGS.items():
+            reader.execute("SELECT set_config(%s, %s, false)", (setting, value))
         writer.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(target)))
         writer.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(target)))
         for statement in shared_ddl(target):
@@ -324,8 +284,9 @@ def build_index(
         for position, core in enumerate(CATALOG.values(), 1):
             if progress is not None:
                 progress.table(f"search.{core.table}", position)
-            counts[core.name], seconds = _build_core(reader, writer, core, mb_schema, target, progress)
-            finishing.append(pool.submit(_finish_core, finisher, core, target, counts[core.name], seconds))
+            vocabulary = Vocabulary(url, target, core)
+            counts[core.name], seconds = _build_core(reader, writer, core, mb_schema, target, vocabulary, progress)
+            finishing.append(pool.submit(_finish_core, finisher, core, target, vocabulary, counts[core.name], seconds))
         for future in finishing:
             future.result()
         writer.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(target, VOCAB_TABLE)))

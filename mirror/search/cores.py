@@ -355,8 +355,9 @@ WORK = Core(
         " WHERE l.entity1 = x.id) AS arid, (SELECT array_agg(a.name) FROM {mb}.l_artist_work l"
         " JOIN {mb}.artist a ON a.id = l.entity0 WHERE l.entity1 = x.id) AS artist, rec.rid, rec.recording,"
         " rec.n AS recording_count, rec.n AS pop FROM {mb}.work x"
-        " LEFT JOIN LATERAL (SELECT array_agg(r.gid::text) AS rid, array_agg(r.name) AS recording, count(*) AS n"
-        " FROM {mb}.l_recording_work l JOIN {mb}.recording r ON r.id = l.entity0 WHERE l.entity1 = x.id) rec ON true"
+        " LEFT JOIN LATERAL (SELECT array_agg(r.gid::text ORDER BY l.id) AS rid,"
+        " array_agg(r.name ORDER BY l.id) AS recording, count(*) AS n FROM {mb}.l_recording_work l"
+        " JOIN {mb}.recording r ON r.id = l.entity0 WHERE l.entity1 = x.id) rec ON true"
         " WHERE {where}"
     ),
 )

@@ -6,10 +6,13 @@ from collections.abc import Callable, Iterator
 
 import psycopg
 import pytest
+from psycopg import sql
 
 from mirror.db import libpq_url
+from mirror.search import build
 from mirror.search.analyze import tokens
-from mirror.search.build import index_state
+from mirror.search.build import index_state, source_query, vocabulary_filter
+from mirror.search.bulk import BULK
 from mirror.search.catalog import CATALOG
 
 DATASET = "ds17"
@@ -72,3 +75,61 @@ def test_status_reports_the_index(conn: psycopg.Connection[tuple[object, ...]]) 
     assert state is not None
     assert state["cores"] == len(CATALOG)
     assert state["documents"] > 0
+
+
+@pytest.mark.parametrize("dataset", ["ds01", DATASET])
+@pytest.mark.parametrize("core", sorted(BULK))
+def test_bulk_source_query_gives_the_rows_of_the_correlated_one(
+    imported_dataset: Callable[[str], str], dataset: str, core: str
+) -> None:
+    with psycopg.connect(libpq_url(imported_dataset(dataset))) as conn:
+        bulk = conn.execute(source_query(CATALOG[core], "musicbrainz", False)).fetchall()
+        ids = [row[0] for row in bulk]
+        assert ids
+        correlated = conn.execute(source_query(CATALOG[core], "musicbrainz", True), {"ids": ids}).fetchall()
+        assert sorted(bulk, key=lambda row: row[0]) == sorted(correlated, key=lambda row: row[0])
+
+
+def _search_tables(conn: psycopg.Connection[tuple[object, ...]], schema: str) -> dict[str, list[tuple[object, ...]]]:
+    out = {}
+    for core in CATALOG.values():
+        rows = conn.execute(f"SELECT *, doc::text FROM {schema}.{core.table} ORDER BY id").fetchall()
+        out[core.table] = [tuple(v for i, v in enumerate(row) if i != 1) for row in rows]
+    out["vocab"] = conn.execute(f"SELECT core, lexeme, df FROM {schema}.vocab ORDER BY core, lexeme").fetchall()
+    return out
+
+
+def test_vocabulary_spilled_to_the_server_counts_the_same(
+    imported_dataset: Callable[[str], str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = imported_dataset(DATASET)
+    monkeypatch.setattr(build, "VOCABULARY_SPILL", 50)
+    try:
+        build.build_index(url, "musicbrainz", "search_spilled")
+        with psycopg.connect(libpq_url(url)) as conn:
+            assert _search_tables(conn, "search_spilled") == _search_tables(conn, "search")
+            leftover = conn.execute(
+                "SELECT count(*) FROM pg_tables WHERE schemaname = 'search_spilled' AND tablename LIKE '%staging'"
+            ).fetchone()
+            assert leftover == (0,)
+    finally:
+        with psycopg.connect(libpq_url(url), autocommit=True) as conn:
+            conn.execute("DROP SCHEMA IF EXISTS search_spilled CASCADE")
+
+
+@pytest.mark.parametrize("dataset", ["ds01", DATASET])
+def test_vocabulary_is_the_document_frequency_of_every_counted_lexeme(
+    imported_dataset: Callable[[str], str], dataset: str
+) -> None:
+    with psycopg.connect(libpq_url(imported_dataset(dataset))) as conn:
+        for core in CATALOG.values():
+            counted = conn.execute(
+                sql.SQL(
+                    "SELECT word, count(*) FROM {} d, unnest(tsvector_to_array(d.doc)) word WHERE {} GROUP BY word"
+                    ' ORDER BY word COLLATE "C"'
+                ).format(sql.Identifier("search", core.table), vocabulary_filter(core))
+            ).fetchall()
+            vocab = conn.execute(
+                "SELECT lexeme, df FROM search.vocab WHERE core = %s ORDER BY lexeme", (core.name,)
+            ).fetchall()
+            assert vocab == counted, core.name
