@@ -9,10 +9,14 @@ COPYed (``FREEZE``) into a new table created in the same transaction; the keys a
 the load, the GIN index with little ``maintenance_work_mem`` (faster: its pending entries stay in the CPU
 caches). The vocabulary (documents per lexeme) is counted in Python while the documents are made, instead of
 reading every document back; past ``VOCABULARY_SPILL`` distinct lexemes the counts go to a staging table and
-are summed there, so memory stays flat like the rows, which are handled a batch at a time. Work is
-overlapped so that a second core is kept busy: the next batch is fetched on a thread while Python analyses
-the current one, and a core's keys, GIN index, vocabulary and ANALYZE are made on a third connection while
-the next core's documents stream. Python's cyclic garbage collector is paused meanwhile: the rows and
+are summed there, so memory stays flat like the rows, which are handled a batch at a time. Two cores
+are built at once, biggest first: one in this process and one in a spawned worker process (Python's analysis
+is the larger part of the work, and one process has one interpreter lock), both in one exported snapshot;
+the worker's logs and progress are relayed to this process. (Like any spawned process, the worker imports
+the caller's main module: a script calling the build needs the usual ``if __name__ == "__main__"`` guard.)
+Within each, the next batch is fetched on a thread while Python analyses the current one, and a core's keys,
+GIN index, vocabulary and ANALYZE are made on another connection while the next core's documents stream.
+Python's cyclic garbage collector is paused meanwhile: the rows and
 documents hold no reference cycles (reference counting frees them), and its collections, which walk every
 live object including the analysis caches, took more time than the analysis itself. The time of each step is
 logged per core. The import builds into ``search__mbm_new`` before its schema swap and swaps it in with the
@@ -23,11 +27,20 @@ from __future__ import annotations
 
 import gc
 import logging
+import logging.handlers
+import multiprocessing
+import os
+import queue
+import threading
 import time
+import traceback
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
+from multiprocessing.process import BaseProcess
+from multiprocessing.queues import Queue
+from multiprocessing.sharedctypes import Synchronized
 from typing import Any, Protocol
 
 import psycopg
@@ -58,6 +71,8 @@ VOCABULARY_SPILL = 1_000_000  # distinct lexemes counted in memory before they a
 GIN_MEMORY = "8MB"
 SORT_MEMORY = "256MB"
 _APPLICATION = "mbmirror search build"
+WORKERS = 2  # processes building cores at once (Python's analysis is the larger part of a core's work)
+BIGGEST_FIRST = ("recording", "release", "work", "release-group", "artist", "url", "label")
 # The source queries: JIT compilation of these big queries costs more than it saves (url: 4.2 s -> 0.8 s
 # without), the bulk forms sort and hash whole tables (more memory per sort, spilled beyond it), and
 # parallel workers would only take the second core from the analysis.
@@ -261,37 +276,161 @@ def _cyclic_gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def build_index(
-    url: str, mb_schema: str, target: str = NEW_SCHEMA, progress: BuildProgress | None = None
+def _next_core(names: Sequence[str], taken: Synchronized[int]) -> Core | None:
+    with taken.get_lock():
+        position = taken.value
+        taken.value += 1
+    return CATALOG[names[position]] if position < len(names) else None
+
+
+def _build_cores(
+    url: str,
+    reader: psycopg.Connection[Any],
+    mb_schema: str,
+    target: str,
+    names: Sequence[str],
+    taken: Synchronized[int],
+    progress: BuildProgress | None,
 ) -> dict[str, int]:
-    """Build a complete search schema ``target`` (dropped first) from ``mb_schema``; documents per core."""
+    """Build cores taken from ``names`` in turn until none is left (one worker of the build); documents per core.
+
+    ``reader`` is in the build's snapshot; the table and the COPY go through a writer, and a finisher thread and
+    connection make each built core's keys, GIN index, vocabulary and ANALYZE while the next one streams."""
     counts: dict[str, int] = {}
+    for setting, value in READER_SETTINGS.items():
+        reader.execute("SELECT set_config(%s, %s, false)", (setting, value))
     with (
-        _cyclic_gc_paused(),
-        psycopg.connect(libpq_url(url), application_name=_APPLICATION) as reader,
         psycopg.connect(libpq_url(url), autocommit=True, application_name=_APPLICATION) as writer,
         psycopg.connect(libpq_url(url), autocommit=True, application_name=_APPLICATION) as finisher,
         ThreadPoolExecutor(max_workers=1, thread_name_prefix="search-finish") as pool,
     ):
-        reader.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        for setting, value in READER_SETTINGS.items():
-            reader.execute("SELECT set_config(%s, %s, false)", (setting, value))
-        writer.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(target)))
-        writer.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(target)))
-        for statement in shared_ddl(target):
-            _exec(writer, statement)
         finishing: list[Future[None]] = []
-        for position, core in enumerate(CATALOG.values(), 1):
+        while (core := _next_core(names, taken)) is not None:
             if progress is not None:
-                progress.table(f"search.{core.table}", position)
+                progress.table(f"search.{core.table}", names.index(core.name) + 1)
             vocabulary = Vocabulary(url, target, core)
             counts[core.name], seconds = _build_core(reader, writer, core, mb_schema, target, vocabulary, progress)
             finishing.append(pool.submit(_finish_core, finisher, core, target, vocabulary, counts[core.name], seconds))
         for future in finishing:
             future.result()
+    return counts
+
+
+class _QueueProgress:
+    """A worker process's progress, sent to the parent (which reports it) through a queue."""
+
+    def __init__(self, messages: Queue[Any]) -> None:
+        self.messages = messages
+
+    def phase(self, name: str) -> None:
+        pass
+
+    def table(self, name: str, position: int) -> None:
+        self.messages.put(("table", name, position))
+
+    def advance(self, rows: int, nbytes: int) -> None:
+        self.messages.put(("advance", rows, nbytes))
+
+
+def _worker(
+    url: str,
+    mb_schema: str,
+    target: str,
+    snapshot: str,
+    names: list[str],
+    taken: Synchronized[int],
+    messages: Queue[Any],
+) -> None:
+    """A worker process of ``build_index``: cores in the parent's snapshot; logs, progress, outcome to the parent."""
+    handler = logging.handlers.QueueHandler(messages)
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+    try:
+        with _cyclic_gc_paused(), psycopg.connect(libpq_url(url), application_name=_APPLICATION) as reader:
+            reader.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            reader.execute(sql.SQL("SET TRANSACTION SNAPSHOT {}").format(sql.Literal(snapshot)))
+            counts = _build_cores(url, reader, mb_schema, target, names, taken, _QueueProgress(messages))
+            reader.rollback()
+        messages.put(("done", counts))
+    except BaseException:
+        messages.put(("failed", traceback.format_exc()))
+        raise
+
+
+def _relay(process: BaseProcess, messages: Queue[Any], progress: BuildProgress | None, outcome: list[Any]) -> None:
+    """Forward a worker process's logs and progress until it reports its outcome (or dies)."""
+    while True:
+        try:
+            message = messages.get(timeout=1.0)
+        except queue.Empty:
+            if not process.is_alive():
+                outcome.append(("failed", f"search build worker exited with code {process.exitcode}"))
+                return
+            continue
+        if isinstance(message, logging.LogRecord):
+            log.handle(message)
+        elif message[0] == "advance" and progress is not None:
+            progress.advance(message[1], message[2])
+        elif message[0] == "table" and progress is not None:
+            progress.table(message[1], message[2])
+        elif message[0] in ("done", "failed"):
+            outcome.append(message)
+            return
+
+
+def build_index(
+    url: str,
+    mb_schema: str,
+    target: str = NEW_SCHEMA,
+    progress: BuildProgress | None = None,
+    workers: int | None = None,
+) -> dict[str, int]:
+    """Build a complete search schema ``target`` (dropped first) from ``mb_schema``; documents per core.
+
+    ``workers`` (default: 2, or 1 on a one-CPU machine) cores are built at once: this process takes cores in
+    turn, biggest first, and so do ``workers - 1`` spawned processes, all in one snapshot of the data."""
+    workers = min(WORKERS, os.cpu_count() or 1) if workers is None else max(1, workers)
+    names = [*(n for n in BIGGEST_FIRST if n in CATALOG), *(n for n in CATALOG if n not in BIGGEST_FIRST)]
+    context = multiprocessing.get_context("spawn")
+    taken = context.Value("i", 0)
+    relays: list[tuple[BaseProcess, threading.Thread, list[Any]]] = []
+    with (
+        _cyclic_gc_paused(),
+        psycopg.connect(libpq_url(url), application_name=_APPLICATION) as reader,
+        psycopg.connect(libpq_url(url), autocommit=True, application_name=_APPLICATION) as writer,
+    ):
+        reader.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        row = reader.execute("SELECT pg_export_snapshot()").fetchone()
+        assert row is not None
+        writer.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(target)))
+        writer.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(target)))
+        for statement in shared_ddl(target):
+            _exec(writer, statement)
+        try:
+            for _ in range(workers - 1):
+                messages: Queue[Any] = context.Queue()
+                args = (url, mb_schema, target, row[0], names, taken, messages)
+                process = context.Process(target=_worker, args=args, name="search-build-worker", daemon=True)
+                process.start()
+                outcome: list[Any] = []
+                relay = threading.Thread(target=_relay, args=(process, messages, progress, outcome), daemon=True)
+                relay.start()
+                relays.append((process, relay, outcome))
+            counts = _build_cores(url, reader, mb_schema, target, names, taken, progress)
+            for worker, relay, result in relays:
+                relay.join()
+                worker.join()
+                if result[0][0] != "done":
+                    raise RuntimeError(f"search build worker failed:\n{result[0][1]}")
+                counts.update(result[0][1])
+        finally:
+            for worker, _, _ in relays:
+                if worker.is_alive():
+                    worker.terminate()
+                    worker.join()
         writer.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(target, VOCAB_TABLE)))
         reader.rollback()
-    return counts
+    return {name: counts[name] for name in CATALOG}
 
 
 def swap_in(conn: psycopg.Connection[Any], new: str = NEW_SCHEMA) -> None:
