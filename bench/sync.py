@@ -10,7 +10,7 @@ relationships, recordings and tracks; each transaction looks like an edit (inser
 deletes across several tables), and transactions interleave. The same packet is applied twice from the same
 starting copy: by ``mirror.replicate.apply_packet`` (set-based, one transaction) and naively, one statement per
 change in apply order (also in one transaction). Both results are checked to be identical, then the figures are
-printed.
+printed. ``--verify-search`` also compares the refreshed search index with a full rebuild.
 """
 
 from __future__ import annotations
@@ -33,6 +33,8 @@ from mirror.embedded import throwaway_cluster
 from mirror.packet import Packet, read_packet, split_table_name
 from mirror.replicate import apply_order, apply_packet, load_catalog
 from mirror.search.build import rebuild
+from mirror.search.catalog import CATALOG
+from mirror.search.schema import SEARCH_SCHEMA
 from mirror.tools.packets import Change, delete, insert, packet_bytes, packet_time, primary_key, synthetic_row, update
 
 TABLES = (
@@ -151,6 +153,22 @@ def fingerprint(url: str) -> str:
     return digest.hexdigest()
 
 
+def search_fingerprint(url: str) -> str:
+    """A digest of every search table, the vocabulary and the document counts."""
+    digest = hashlib.sha256()
+    with psycopg.connect(libpq_url(url)) as conn:
+        for core in CATALOG.values():
+            table = sql.Identifier(SEARCH_SCHEMA, core.table)
+            query = sql.SQL("SELECT t.id, t.doc::text, t::text FROM {} t ORDER BY t.id").format(table)
+            digest.update(repr(conn.execute(query).fetchall()).encode())
+        for shared in (
+            "SELECT core, lexeme, df FROM search.vocab ORDER BY 1, 2",
+            "SELECT core, docs FROM search.stats",
+        ):
+            digest.update(repr(conn.execute(shared).fetchall()).encode())
+    return digest.hexdigest()
+
+
 def clone(admin_url: str, template: str, name: str) -> str:
     with psycopg.connect(libpq_url(admin_url), autocommit=True) as conn:
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
@@ -158,7 +176,14 @@ def clone(admin_url: str, template: str, name: str) -> str:
     return make_url(admin_url).set(database=name).render_as_string(hide_password=False)
 
 
-def run(admin_url: str, changes: int, transactions: int, rows_per_table: int, with_search: bool = True) -> None:
+def run(
+    admin_url: str,
+    changes: int,
+    transactions: int,
+    rows_per_table: int,
+    with_search: bool = True,
+    verify_search: bool = False,
+) -> None:
     template = clone(admin_url, "template1", "mbm_bench_seed")
     engine = make_engine(template)
     migrate.upgrade(engine)
@@ -192,6 +217,10 @@ def run(admin_url: str, changes: int, transactions: int, rows_per_table: int, wi
             started = time.perf_counter()
             searched = apply_packet(conn, packet)
             search_seconds = time.perf_counter() - started
+        if verify_search:
+            refreshed = search_fingerprint(search_url)
+            rebuild(search_url)
+            print(f"search index after the packet equals a full rebuild: {refreshed == search_fingerprint(search_url)}")
     naive_url = clone(admin_url, "mbm_bench_seed", "mbm_bench_naive")
     with psycopg.connect(libpq_url(naive_url), autocommit=True) as conn:
         started = time.perf_counter()
@@ -229,12 +258,15 @@ def main() -> None:
     parser.add_argument("--changes", type=int, default=100_000)
     parser.add_argument("--transactions", type=int, default=10_000)
     parser.add_argument("--rows", type=int, default=100_000, help="rows per table in the synthetic mirror")
+    parser.add_argument(
+        "--verify-search", action="store_true", help="also rebuild the search index and compare (a few minutes)"
+    )
     args = parser.parse_args()
     if args.database_url:
-        run(args.database_url, args.changes, args.transactions, args.rows)
+        run(args.database_url, args.changes, args.transactions, args.rows, verify_search=args.verify_search)
         return
     with throwaway_cluster("mbmirror-bench-sync-") as (_, info):
-        run(info.url, args.changes, args.transactions, args.rows)
+        run(info.url, args.changes, args.transactions, args.rows, verify_search=args.verify_search)
 
 
 if __name__ == "__main__":
