@@ -10,7 +10,8 @@ the client and in PostgreSQL) costs more than the queries themselves; JSON array
 Rows are tuples unless ``dicts`` is set (then dicts keyed by column name: the column names must be unique).
 Values come back as JSON types: text (cast uuids, dates and timestamps to text in the query), numbers,
 booleans, arrays as lists, ``json`` columns as nested values. Each subquery's ``ORDER BY`` is kept (the
-aggregate reads the rows of the ordered subquery in order).
+aggregate reads the rows of the ordered subquery in order). Statements are sent with PostgreSQL's ``$n``
+placeholders, converted from psycopg's once per query text (``raw_query``).
 """
 
 from __future__ import annotations
@@ -23,44 +24,70 @@ from functools import lru_cache
 from typing import Any, TypeAlias
 from weakref import WeakKeyDictionary
 
-from psycopg import AsyncConnection, sql
+from psycopg import AsyncConnection, AsyncRawCursor, sql
 from psycopg.rows import dict_row, tuple_row
 
 Query: TypeAlias = "str | sql.Composed | sql.SQL"
 Params: TypeAlias = "Sequence[Any] | Mapping[str, Any]"
 Statement: TypeAlias = "tuple[Query, Params]"
 
-_PLACEHOLDER = re.compile(r"%%|%\((\w+)\)s|%s")
+# psycopg's placeholders (``%%`` is a literal percent); any other ``%`` is an error, as psycopg says.
+_PLACEHOLDER = re.compile(r"%%|%\((\w+)\)s|%s|%")
 
 
-def _renamed(query: str, index: int) -> tuple[str, list[str]]:
-    """``query`` with its placeholders renamed ``%(s<index>_<name>)s``; the original keys, in order.
-
-    Positional ``%s`` placeholders become ``s<index>_<position>`` (their keys are positions as text).
-    """
+def _numbered(query: str, start: int) -> tuple[str, list[str]]:
+    """``query`` with ``$<start + 1>, ...`` for its placeholders, and the parameter key of each, in order."""
     keys: list[str] = []
+    positional = 0
 
-    def rename(match: re.Match[str]) -> str:
-        if match.group(0) == "%%":
-            return "%%"
-        key = match.group(1) if match.group(1) is not None else str(len(keys))
-        keys.append(key)
-        return f"%(s{index}_{key})s"
+    def number(match: re.Match[str]) -> str:
+        nonlocal positional
+        text = match.group(0)
+        if text == "%%":
+            return "%"
+        if text == "%":
+            raise ValueError(f"only %s and %(name)s placeholders are allowed: {query[:200]!r}")
+        if match.group(1) is not None:
+            keys.append(match.group(1))
+        else:
+            keys.append(str(positional))
+            positional += 1
+        return f"${start + len(keys)}"
 
-    return _PLACEHOLDER.sub(rename, query), keys
+    return _PLACEHOLDER.sub(number, query), keys
+
+
+@lru_cache(maxsize=1024)
+def raw_query(query: str) -> tuple[bytes, tuple[str, ...]]:
+    """``query`` with PostgreSQL's own ``$1, $2, ...`` placeholders, and the parameter key of each, in order.
+
+    Positional ``%s`` placeholders have their position (as text) for key; a key used twice is sent twice, as
+    psycopg does. Statements are sent in this form (``AsyncRawCursor``): psycopg converts a query longer than
+    4 KiB again at every execution (its cache stops there), which for the merged statements of a lookup cost
+    more client time than decoding their rows.
+    """
+    text, keys = _numbered(query, 0)
+    return text.encode(), tuple(keys)
 
 
 @lru_cache(maxsize=512)
-def merged_query(queries: tuple[tuple[str, bool], ...]) -> tuple[str, tuple[tuple[str, ...], ...]]:
-    """The single statement for ``(query, dicts)`` pairs and, per query, the keys of its parameters."""
+def merged_query(queries: tuple[tuple[str, bool], ...]) -> tuple[bytes, tuple[tuple[int, str], ...]]:
+    """The single statement for ``(query, dicts)`` pairs, with ``$n`` placeholders, and for each ``$n`` the
+    index of its query and its key there."""
     columns: list[str] = []
-    all_keys: list[tuple[str, ...]] = []
+    keys: list[tuple[int, str]] = []
     for index, (query, dicts) in enumerate(queries):
         row = "q" if dicts else "ROW(q.*)"
-        renamed, keys = _renamed(query, index)
-        all_keys.append(tuple(keys))
-        columns.append(f"(SELECT coalesce(json_agg({row}), '[]') FROM ({renamed}) q) AS r{index}")
-    return "SELECT " + ",\n".join(columns), tuple(all_keys)
+        numbered, own = _numbered(query, len(keys))
+        keys.extend((index, key) for key in own)
+        columns.append(f"(SELECT coalesce(json_agg({row}), '[]') FROM ({numbered}) q) AS r{index}")
+    return ("SELECT " + ",\n".join(columns)).encode(), tuple(keys)
+
+
+def _bind(keys: Sequence[str], params: Params) -> list[Any]:
+    if isinstance(params, Mapping):
+        return [params[key] for key in keys]
+    return [params[int(key)] for key in keys]
 
 
 def _text(conn: AsyncConnection[Any], query: Query) -> str:
@@ -141,8 +168,9 @@ async def _run(conn: AsyncConnection[Any], items: list[_Pending]) -> None:
     try:
         if len(items) == 1:
             item = items[0]
-            async with conn.cursor(row_factory=dict_row if item.dicts else tuple_row) as cur:
-                await cur.execute(item.query, item.params)
+            query, keys = raw_query(_text(conn, item.query))
+            async with AsyncRawCursor(conn, row_factory=dict_row if item.dicts else tuple_row) as cur:
+                await cur.execute(query, _bind(keys, item.params))
                 results: list[list[Any]] = [await cur.fetchall()]
         else:
             results = await _run_merged(conn, items)
@@ -156,13 +184,12 @@ async def _run(conn: AsyncConnection[Any], items: list[_Pending]) -> None:
 
 
 async def _run_merged(conn: AsyncConnection[Any], items: list[_Pending]) -> list[list[Any]]:
-    merged, all_keys = merged_query(tuple((_text(conn, item.query), item.dicts) for item in items))
-    bound: dict[str, Any] = {}
-    for index, (item, keys) in enumerate(zip(items, all_keys, strict=True)):
-        params = item.params
-        for key in keys:
-            bound[f"s{index}_{key}"] = params[key] if isinstance(params, Mapping) else params[int(key)]
-    async with conn.cursor(row_factory=tuple_row) as cur:
+    merged, keys = merged_query(tuple((_text(conn, item.query), item.dicts) for item in items))
+    bound = []
+    for index, key in keys:
+        params = items[index].params
+        bound.append(params[key] if isinstance(params, Mapping) else params[int(key)])
+    async with AsyncRawCursor(conn, row_factory=tuple_row) as cur:
         await cur.execute(merged, bound)
         row = await cur.fetchone()
     assert row is not None

@@ -11,7 +11,7 @@ from psycopg import AsyncConnection, AsyncCursor
 from psycopg.rows import dict_row
 
 from mirror.db import libpq_url
-from mirror.queries.pipeline import fetch_many, merged_query
+from mirror.queries.pipeline import fetch_many, merged_query, raw_query
 
 pytestmark = pytest.mark.db
 
@@ -77,8 +77,14 @@ def test_an_error_reaches_every_caller_of_the_batch_and_the_connection_stays_usa
     assert asyncio.run(_with_connection(empty_db, body)) == [[(1, "x%1", [1, -1])], []]
 
 
-def test_placeholders_are_renamed_per_statement_and_literal_percents_kept() -> None:
+def test_placeholders_are_numbered_across_statements_and_literal_percents_kept() -> None:
     query, keys = merged_query(((ORDERED, False), (NAMED, True)))
-    assert keys == (("0",), ("word", "word", "suffix"))
-    assert "%(s0_0)s" in query and "%(s1_word)s" in query and "%(s1_suffix)s" in query
-    assert "'x%%'" in query
+    assert keys == ((0, "0"), (1, "word"), (1, "word"), (1, "suffix"))
+    text = query.decode()
+    assert "generate_series(1, $1)" in text and "$2::text AS word, $3::text || $4::text" in text
+    assert "'x%'" in text and "%%" not in text
+
+
+def test_a_stray_percent_is_refused_as_psycopg_refuses_it() -> None:
+    with pytest.raises(ValueError, match="placeholders"):
+        raw_query("SELECT 1 WHERE 'a' LIKE 'a%'")
