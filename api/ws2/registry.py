@@ -59,6 +59,9 @@ class Page:
 
 LoadOne = Callable[[Ctx, int], Awaitable[Entity]]
 """``load(ctx, row_id)``: the entity with internal id ``row_id`` and what ``ctx.incs`` asks for."""
+LoadGid = Callable[[Ctx, str], Awaitable[Entity | None]]
+"""``load_gid(ctx, mbid)``: ``load`` by a lower-case MBID, resolved in the first statement (following merges: the
+entity's ``id`` then differs and nothing but its basic fields need be loaded); None when unknown."""
 LoadKey = Callable[[Ctx, str], Awaitable[Entity]]
 """``load_key(ctx, key)``: a lookup by a non-MBID key (isrc, iswc, discid); raises ``BadRequest`` / ``NotFound``."""
 Browse = Callable[[Ctx, str, int, int, int], Awaitable[Page]]
@@ -84,6 +87,7 @@ class Resource:
     browse_incs: frozenset[str] = frozenset()
     linked: tuple[str, ...] = ()  # browse keys, in the order we prefer when several are given
     load: LoadOne | None = None
+    load_gid: LoadGid | None = None  # a lookup by MBID in one statement fewer than resolving it, then ``load``
     load_key: LoadKey | None = None
     browse: Browse | None = None
     fetch: Fetch | None = None

@@ -237,6 +237,10 @@ async def load(ctx: Ctx, row_id: int) -> Entity:
     return (await release_entities(ctx, [row_id]))[row_id]
 
 
+async def load_gid(ctx: Ctx, gid: str) -> Entity | None:
+    return next(iter((await release_entities(ctx, (), gid=gid)).values()), None)
+
+
 async def browse(ctx: Ctx, linked: str, linked_id: int, limit: int, offset: int) -> Page:
     page = await browse_releases(ctx.conn, linked, linked_id, limit, offset, statuses=ctx.statuses, types=ctx.types)
     ids = page.ids
@@ -282,6 +286,7 @@ RESOURCE = Resource(
     browse_incs=BROWSE_INCS,
     linked=("artist", "track_artist", "label", "recording", "release-group", "track", "area", "collection"),
     load=load,
+    load_gid=load_gid,
     browse=browse,
     fetch=fetch,
     type_always=True,

@@ -40,19 +40,27 @@ def wants_credits(ctx: Ctx) -> bool:
 
 
 async def release_entities(
-    ctx: Ctx, ids: Sequence[int], *, meta: bool = True, toplevel: bool = True, media_tracks: bool = False
+    ctx: Ctx,
+    ids: Sequence[int],
+    *,
+    meta: bool = True,
+    toplevel: bool = True,
+    media_tracks: bool = False,
+    gid: str | None = None,
 ) -> dict[int, Entity]:
     """Release entities for these row ids (in no particular order), decorated as ``ctx.incs`` asks.
 
     ``meta``: include ASIN and cover-art summary (lookups, browses, disc IDs); ``toplevel``: also label info,
     annotation and collections; ``media_tracks``: load the tracks of the media even without ``recordings``
-    (the releases of a recording lookup show the track of that recording).
+    (the releases of a recording lookup show the track of that recording); ``gid``: instead of ``ids``, the
+    release of this MBID (lower case), resolved in the first statement; a merged MBID gives the release it was
+    merged into with nothing else loaded (the lookup redirects).
     """
-    rows = await load_releases(ctx.conn, ids)
+    rows = await load_releases(ctx.conn, ids, gid=gid)
     entities: dict[int, Entity] = {
         rid: {"_id": rid, "id": r.gid, "title": r.name, "_row": r, "_meta": meta} for rid, r in rows.items()
     }
-    if not entities:
+    if not entities or (gid is not None and any(r.gid != gid for r in rows.values())):
         return entities
     releases = list(entities.values())
     want_credits = wants_credits(ctx)

@@ -153,6 +153,13 @@ async def _lookup(request: Request, resource: Resource, fmt: str, key: str) -> R
             raise no_match(resource.name)
         if not p.is_mbid(key):
             raise BadRequest("Invalid mbid.")
+        if resource.load_gid is not None:
+            loaded = await resource.load_gid(ctx, key.lower())
+            if loaded is None:
+                raise NotFound(resource.name, key)
+            if loaded["id"] != key.lower():
+                return _redirect(request, resource, loaded["id"])
+            return render_entity(ctx, resource, loaded)
         found = await resolve_gid(conn, resource.table, key.lower())
         if found is None:
             raise NotFound(resource.name, key)

@@ -130,7 +130,7 @@ LEFT JOIN musicbrainz.release_packaging rp ON rp.id = r.packaging
 LEFT JOIN musicbrainz.language l ON l.id = r.language
 LEFT JOIN musicbrainz.script s ON s.id = r.script
 LEFT JOIN musicbrainz.release_meta rm ON rm.id = r.id
-WHERE r.id = ANY(%s)
+WHERE r.id = ANY({ids})
 """
 
 _EVENTS_SQL = """
@@ -138,10 +138,10 @@ SELECT e.release, e.date_year, e.date_month, e.date_day,
        a.gid::text, a.name, a.comment,
        (SELECT array_agg(iso.code ORDER BY iso.code) FROM musicbrainz.iso_3166_1 iso WHERE iso.area = a.id)
 FROM (SELECT release, country, date_year, date_month, date_day FROM musicbrainz.release_country
-      WHERE release = ANY(%(ids)s)
+      WHERE release = ANY({ids})
       UNION ALL
       SELECT release, NULL, date_year, date_month, date_day FROM musicbrainz.release_unknown_country
-      WHERE release = ANY(%(ids)s)) e
+      WHERE release = ANY({ids})) e
 LEFT JOIN musicbrainz.area a ON a.id = e.country
 ORDER BY e.release, e.date_year NULLS LAST, e.date_month NULLS LAST, e.date_day NULLS LAST, a.name NULLS LAST
 """
@@ -156,17 +156,35 @@ ORDER BY rl.release, l.name NULLS LAST, rl.catalog_number NULLS LAST, rl.id
 """
 
 
+# The rows ``load_releases`` reads: an id list, or the release of an MBID (``find_release``'s resolution, so that
+# a lookup resolves its MBID in its first statement).
+_BY_IDS = "%(ids)s"
+_BY_GID = (
+    "ARRAY(SELECT id FROM musicbrainz.release WHERE gid = %(g)s"
+    " UNION ALL SELECT new_id FROM musicbrainz.release_gid_redirect WHERE gid = %(g)s LIMIT 1)"
+)
+
+_QUERIES = {ids: (_RELEASES_SQL.format(ids=ids), _EVENTS_SQL.format(ids=ids)) for ids in (_BY_IDS, _BY_GID)}
+
+
 def _named(name: str | None, gid: str | None) -> Named | None:
     return Named(name, gid) if name is not None and gid is not None else None
 
 
-async def load_releases(conn: Conn, ids: Sequence[int]) -> dict[int, Release]:
-    """The releases with these row ids, with status, packaging, language, script, ASIN, events, cover art."""
-    wanted = sorted(set(ids))
+async def load_releases(conn: Conn, ids: Sequence[int], *, gid: str | None = None) -> dict[int, Release]:
+    """The releases with these row ids, with status, packaging, language, script, ASIN, events, cover art.
+
+    ``gid``: instead of ``ids``, the release with this MBID (lower case), following merges (at most one).
+    """
     releases: dict[int, Release] = {}
-    if not wanted:
-        return releases
-    rows, events = await fetch_many(conn, [(_RELEASES_SQL, (wanted,)), (_EVENTS_SQL, {"ids": wanted})])
+    params: dict[str, Any]
+    if gid is not None:
+        ids_sql, params = _BY_GID, {"g": gid}
+    else:
+        ids_sql, params = _BY_IDS, {"ids": sorted(set(ids))}
+        if not params["ids"]:
+            return releases
+    rows, events = await fetch_many(conn, [(query, params) for query in _QUERIES[ids_sql]])
     for row in rows:
         presence = row[15] or "absent"  # no release_meta row: the derived archive was not imported
         releases[row[0]] = Release(

@@ -1,7 +1,8 @@
 """How many statements a lookup sends: independent loads of one request share a round trip.
 
 The statements of concurrent loaders are merged into one (``mirror.queries.pipeline``), artist credits load with
-their artists' aliases and tags and only once per request, and the MBID resolution is its own statement. The
+their artists' aliases and tags and only once per request, and a release lookup resolves its MBID in its first
+statement (other lookups resolve it in a statement of its own). The
 counts are the dependency depth of each lookup (not a timing): a loader that starts waiting for another instead
 of running beside it shows here as one more statement.
 """
@@ -12,6 +13,7 @@ import asyncio
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import psycopg
 import pytest
 from psycopg import AsyncConnection, AsyncCursor
 from psycopg.rows import dict_row
@@ -46,8 +48,31 @@ def test_beets_release_lookup_sends_one_statement_per_dependency_level(ws2_get: 
     response = ws2_get("ds01", f"/ws/2/release/{LOVE_BUG}?inc={BEETS_RELEASE_INCS}&fmt=json")
     assert response.status_code == 200
     assert response.json()["media"][0]["tracks"][0]["artist-credit"]
-    # resolve, release, its parts, their parts (recordings, targets), recording extras, their targets, work rels
-    assert len(statements) <= 7, statements
+    # release (MBID resolved in it), its parts, their parts (recordings, targets), recording extras, their
+    # targets, work rels
+    assert len(statements) <= 6, statements
+    assert "release_gid_redirect" in statements[0]
+
+
+def test_a_merged_release_mbid_redirects_to_the_release_it_was_merged_into(
+    ws2_get: Getter, imported_dataset: Callable[[str], str], statements: list[str]
+) -> None:
+    merged = "0f6d5a4e-1b2c-4d3e-8f90-a1b2c3d4e5f6"
+    with psycopg.connect(libpq_url(imported_dataset("ds01")), autocommit=True) as conn:
+        conn.execute(
+            "INSERT INTO musicbrainz.release_gid_redirect (gid, new_id) SELECT %s, id FROM musicbrainz.release "
+            "WHERE gid = %s",
+            (merged, LOVE_BUG),
+        )
+        try:
+            response = ws2_get("ds01", f"/ws/2/release/{merged}?inc={BEETS_RELEASE_INCS}&fmt=json")
+            assert response.status_code == 301
+            assert response.headers["location"] == f"/ws/2/release/{LOVE_BUG}?inc={BEETS_RELEASE_INCS}&fmt=json"
+            assert len(statements) == 1  # nothing but the release row and its events is read for a redirect
+            unknown = ws2_get("ds01", "/ws/2/release/0f6d5a4e-1b2c-4d3e-8f90-a1b2c3d4e5f7?fmt=json")
+            assert unknown.status_code == 404
+        finally:
+            conn.execute("DELETE FROM musicbrainz.release_gid_redirect WHERE gid = %s", (merged,))
 
 
 def test_release_credits_load_with_their_artists_extras(ws2_get: Getter, statements: list[str]) -> None:
