@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from alembic import op
 
-from mirror.search.catalog import CATALOG
+from mirror.search.catalog import PARTS
 from mirror.search.schema import SEARCH_SCHEMA, create_all, quote
 
 revision = "0003_search"
@@ -23,7 +23,7 @@ depends_on = None
 
 def upgrade() -> None:
     op.execute(f"DROP SCHEMA IF EXISTS {quote(SEARCH_SCHEMA)} CASCADE")
-    for statement in create_all(SEARCH_SCHEMA, list(CATALOG.values())):
+    for statement in create_all(SEARCH_SCHEMA, list(PARTS.values())):
         op.execute(statement)
 
 

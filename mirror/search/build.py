@@ -48,8 +48,8 @@ from psycopg import sql
 
 from mirror.db import libpq_url
 from mirror.search.bulk import BULK
-from mirror.search.catalog import CATALOG
-from mirror.search.cores import Core
+from mirror.search.catalog import PARTS
+from mirror.search.cores import Part
 from mirror.search.document import DocumentMaker as DocumentMaker
 from mirror.search.document import date_terms as date_terms
 from mirror.search.document import field_terms as field_terms
@@ -58,10 +58,11 @@ from mirror.search.schema import (
     SEARCH_SCHEMA,
     STATS_TABLE,
     VOCAB_TABLE,
+    columns,
     index_ddl,
     shared_ddl,
     table_ddl,
-    typed_column,
+    typed_terms,
 )
 
 BATCH = 2000
@@ -72,7 +73,7 @@ GIN_MEMORY = "8MB"
 SORT_MEMORY = "256MB"
 _APPLICATION = "mbmirror search build"
 WORKERS = 2  # processes building cores at once (Python's analysis is the larger part of a core's work)
-BIGGEST_FIRST = ("recording", "release", "work", "release-group", "artist", "url", "label")
+BIGGEST_FIRST = ("recording", "work", "release", "medium", "artist_credit", "release-group", "artist", "url", "label")
 # The source queries: JIT compilation of these big queries costs more than it saves (url: 4.2 s -> 0.8 s
 # without), the bulk forms sort and hash whole tables (more memory per sort, spilled beyond it), and
 # parallel workers would only take the second core from the analysis.
@@ -93,45 +94,44 @@ class BuildProgress(Protocol):
     def advance(self, rows: int, nbytes: int) -> None: ...
 
 
-def source_query(core: Core, mb_schema: str, restricted: bool, bulk: bool | None = None) -> sql.Composed:
-    """The core's document query over ``mb_schema``; restricted: only ``x.id = ANY(%(ids)s)``.
+def source_query(part: Part, mb_schema: str, restricted: bool, bulk: bool | None = None) -> sql.Composed:
+    """The part's document query over ``mb_schema``; restricted: only ``x.id = ANY(%(ids)s)``.
 
-    ``bulk`` (default: when not restricted) takes the set-based form of ``mirror.search.bulk`` if the core
+    ``bulk`` (default: when not restricted) takes the set-based form of ``mirror.search.bulk`` if the part
     has one: the same rows, faster for all of them, slower for a few."""
     where = sql.SQL("x.id = ANY(%(ids)s)") if restricted else sql.SQL("TRUE")
-    text = BULK.get(core.name) if (not restricted if bulk is None else bulk) else None
-    return sql.SQL(text or core.source).format(mb=sql.Identifier(mb_schema), where=where)
+    text = BULK.get(part.name) if (not restricted if bulk is None else bulk) else None
+    return sql.SQL(text or part.source).format(mb=sql.Identifier(mb_schema), where=where)
 
 
-def copy_statement(schema: str, core: Core, freeze: bool = False) -> sql.Composed:
-    """COPY into the core's table; ``freeze`` when the table was created in the same transaction."""
-    columns = ["id", "doc", "pop", *(typed_column(n, k) for n, k in core.typed.items())]
+def copy_statement(schema: str, part: Part, freeze: bool = False) -> sql.Composed:
+    """COPY into the part's table; ``freeze`` when the table was created in the same transaction."""
     return sql.SQL("COPY {} ({}) FROM STDIN{}").format(
-        sql.Identifier(schema, core.table),
-        sql.SQL(", ").join(map(sql.Identifier, columns)),
+        sql.Identifier(schema, part.table),
+        sql.SQL(", ").join(map(sql.Identifier, columns(part))),
         sql.SQL(" (FREEZE)" if freeze else ""),
     )
 
 
 def documents(
-    cursor: psycopg.Cursor[Any], core: Core, batch: int = BATCH, vocabulary: Counter[str] | None = None
+    cursor: psycopg.Cursor[Any], part: Part, batch: int = BATCH, vocabulary: Counter[str] | None = None
 ) -> Iterator[list[tuple[Any, ...]]]:
     """Batches of search-table rows from an executed source query (counting into ``vocabulary`` if given)."""
     assert cursor.description is not None
-    maker = DocumentMaker(core, [c.name for c in cursor.description], vocabulary)
+    maker = DocumentMaker(part, [c.name for c in cursor.description], vocabulary)
     while rows := cursor.fetchmany(batch):
         yield [maker.row(row) for row in rows]
 
 
 def prefetched_documents(
-    cursor: psycopg.Cursor[Any], core: Core, batch: int = BATCH, vocabulary: Counter[str] | None = None
+    cursor: psycopg.Cursor[Any], part: Part, batch: int = BATCH, vocabulary: Counter[str] | None = None
 ) -> Iterator[list[tuple[Any, ...]]]:
     """``documents``, the next batch of rows fetched on a thread while the caller works on this one.
 
     A server-side cursor computes its rows only when they are fetched: fetching ahead lets the server run the
     source query while Python analyses the rows already fetched (two batches in memory at most)."""
     assert cursor.description is not None
-    maker = DocumentMaker(core, [c.name for c in cursor.description], vocabulary)
+    maker = DocumentMaker(part, [c.name for c in cursor.description], vocabulary)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="search-fetch") as pool:
         pending = pool.submit(cursor.fetchmany, batch)
         while rows := pending.result():
@@ -143,35 +143,35 @@ def _exec(conn: psycopg.Connection[Any], statement: str) -> None:
     conn.execute(sql.SQL(statement))
 
 
-def vocabulary_filter(core: Core, column: str = "word") -> sql.Composed:
+def vocabulary_filter(part: Part, column: str = "word") -> sql.Composed:
     """The lexemes the vocabulary keeps: ``field:word`` of a counted field (no whole values, no identifiers)."""
     return sql.SQL("split_part({}, ':', 1) = ANY({})").format(
-        sql.Identifier(column), sql.Literal(core.vocabulary_fields)
+        sql.Identifier(column), sql.Literal(part.vocabulary_fields)
     )
 
 
 class Vocabulary:
-    """The documents per counted lexeme of one core, counted while its documents are made.
+    """The documents per counted lexeme of one part, counted while its documents are made.
 
     Memory stays bounded: past ``limit`` distinct lexemes the counts are spilled into an unlogged staging
     table (on a connection of their own, opened on the first spill) and summed when the vocabulary is
     written."""
 
-    def __init__(self, url: str, schema: str, core: Core, limit: int | None = None) -> None:
+    def __init__(self, url: str, schema: str, part: Part, limit: int | None = None) -> None:
         self.counts: Counter[str] = Counter()
-        self.url, self.core, self.limit = url, core, VOCABULARY_SPILL if limit is None else limit
-        self.staging = sql.Identifier(schema, f"{VOCAB_TABLE}_{core.table}_staging")
+        self.url, self.part, self.limit = url, part, VOCABULARY_SPILL if limit is None else limit
+        self.staging = sql.Identifier(schema, f"{VOCAB_TABLE}_{part.table}_staging")
         self.vocab = sql.Identifier(schema, VOCAB_TABLE)
         self.spills = 0
 
-    def _copy(self, conn: psycopg.Connection[Any], target: sql.Composable, columns: str, core: bool) -> None:
+    def _copy(self, conn: psycopg.Connection[Any], target: sql.Composable, columns: str, named: bool) -> None:
         with (
             conn.cursor() as cur,
             cur.copy(sql.SQL("COPY {} ({}) FROM STDIN").format(target, sql.SQL(columns))) as copy,
         ):
             for quoted, n in self.counts.items():
                 copy.write_row(
-                    (self.core.name, vocabulary_lexeme(quoted), n) if core else (vocabulary_lexeme(quoted), n)
+                    (self.part.name, vocabulary_lexeme(quoted), n) if named else (vocabulary_lexeme(quoted), n)
                 )
         self.counts.clear()
 
@@ -185,46 +185,46 @@ class Vocabulary:
                         self.staging
                     )
                 )
-            self._copy(conn, self.staging, "lexeme, n", core=False)
+            self._copy(conn, self.staging, "lexeme, n", named=False)
         self.spills += 1
 
     def write(self, conn: psycopg.Connection[Any]) -> None:
         """Write the counts into the vocabulary table (``conn`` is in autocommit)."""
         if not self.spills:
-            self._copy(conn, self.vocab, "core, lexeme, df", core=True)
+            self._copy(conn, self.vocab, "core, lexeme, df", named=True)
             return
-        self._copy(conn, self.staging, "lexeme, n", core=False)
+        self._copy(conn, self.staging, "lexeme, n", named=False)
         conn.execute(
             sql.SQL("INSERT INTO {} (core, lexeme, df) SELECT %s, lexeme, sum(n) FROM {} GROUP BY lexeme").format(
                 self.vocab, self.staging
             ),
-            (self.core.name,),
+            (self.part.name,),
         )
         conn.execute(sql.SQL("DROP TABLE {}").format(self.staging))
 
 
-def _build_core(
+def _build_part(
     reader: psycopg.Connection[Any],
     writer: psycopg.Connection[Any],
-    core: Core,
+    part: Part,
     mb_schema: str,
     target: str,
     vocabulary: Vocabulary,
     progress: BuildProgress | None,
 ) -> tuple[int, float]:
-    """Create and fill the core's table in ``target``; its documents and the seconds that took."""
+    """Create and fill the part's table in ``target``; its documents and the seconds that took."""
     count = 0
     started = time.monotonic()
     with writer.transaction():
-        _exec(writer, table_ddl(target, core))
+        _exec(writer, table_ddl(target, part))
         with (
-            reader.cursor(name=f"search_{core.table}") as cursor,
+            reader.cursor(name=f"search_{part.table}") as cursor,
             writer.cursor() as wcur,
-            wcur.copy(copy_statement(target, core, freeze=True)) as copy,
+            wcur.copy(copy_statement(target, part, freeze=True)) as copy,
         ):
             cursor.itersize = BATCH
-            cursor.execute(source_query(core, mb_schema, False))
-            for batch in prefetched_documents(cursor, core, vocabulary=vocabulary.counts):
+            cursor.execute(source_query(part, mb_schema, False))
+            for batch in prefetched_documents(cursor, part, vocabulary=vocabulary.counts):
                 for row in batch:
                     copy.write_row(row)
                 count += len(batch)
@@ -234,32 +234,40 @@ def _build_core(
     return count, time.monotonic() - started
 
 
-def _finish_core(
-    writer: psycopg.Connection[Any], core: Core, target: str, vocabulary: Vocabulary, count: int, seconds: float
+def _finish_part(
+    writer: psycopg.Connection[Any], part: Part, target: str, vocabulary: Vocabulary, count: int, seconds: float
 ) -> None:
-    """Keys, GIN index, vocabulary, stats row and ANALYZE of a filled core table."""
+    """Keys, GIN index, vocabulary, stats row and ANALYZE of a filled part table."""
     steps = {"documents": seconds}
     started = time.monotonic()
-    for statement in index_ddl(target, core):
+    for statement in index_ddl(target, part):
         gin = " USING gin " in statement
         writer.execute(sql.SQL("SET maintenance_work_mem = {}").format(sql.Literal(GIN_MEMORY if gin else SORT_MEMORY)))
         _exec(writer, statement)
     steps["indexes"] = time.monotonic() - started
     started = time.monotonic()
     vocabulary.write(writer)
+    terms = typed_terms(part, "x")
+    if terms:
+        writer.execute(
+            sql.SQL(
+                "INSERT INTO {} (core, lexeme, df) SELECT %s, term, count(*) FROM {} x, LATERAL ({}) t GROUP BY term"
+            ).format(sql.Identifier(target, VOCAB_TABLE), sql.Identifier(target, part.table), sql.SQL(terms)),
+            (part.name,),
+        )
     steps["vocabulary"] = time.monotonic() - started
     started = time.monotonic()
     writer.execute(
         sql.SQL("INSERT INTO {} (core, docs, built) VALUES (%s, %s, now())").format(
             sql.Identifier(target, STATS_TABLE)
         ),
-        (core.name, count),
+        (part.name, count),
     )
-    writer.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(target, core.table)))
+    writer.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(target, part.table)))
     steps["analyze"] = time.monotonic() - started
     log.info(
-        "search core %s: %d documents; %s",
-        core.name,
+        "search part %s: %d documents; %s",
+        part.name,
         count,
         ", ".join(f"{step} {seconds:.1f} s" for step, seconds in steps.items()),
     )
@@ -276,14 +284,14 @@ def _cyclic_gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _next_core(names: Sequence[str], taken: Synchronized[int]) -> Core | None:
+def _next_part(names: Sequence[str], taken: Synchronized[int]) -> Part | None:
     with taken.get_lock():
         position = taken.value
         taken.value += 1
-    return CATALOG[names[position]] if position < len(names) else None
+    return PARTS[names[position]] if position < len(names) else None
 
 
-def _build_cores(
+def _build_parts(
     url: str,
     reader: psycopg.Connection[Any],
     mb_schema: str,
@@ -292,10 +300,10 @@ def _build_cores(
     taken: Synchronized[int],
     progress: BuildProgress | None,
 ) -> dict[str, int]:
-    """Build cores taken from ``names`` in turn until none is left (one worker of the build); documents per core.
+    """Build parts taken from ``names`` in turn until none is left (one worker of the build); documents per part.
 
     ``reader`` is in the build's snapshot; the table and the COPY go through a writer, and a finisher thread and
-    connection make each built core's keys, GIN index, vocabulary and ANALYZE while the next one streams."""
+    connection make each built part's keys, GIN index, vocabulary and ANALYZE while the next one streams."""
     counts: dict[str, int] = {}
     for setting, value in READER_SETTINGS.items():
         reader.execute("SELECT set_config(%s, %s, false)", (setting, value))
@@ -305,12 +313,12 @@ def _build_cores(
         ThreadPoolExecutor(max_workers=1, thread_name_prefix="search-finish") as pool,
     ):
         finishing: list[Future[None]] = []
-        while (core := _next_core(names, taken)) is not None:
+        while (part := _next_part(names, taken)) is not None:
             if progress is not None:
-                progress.table(f"search.{core.table}", names.index(core.name) + 1)
-            vocabulary = Vocabulary(url, target, core)
-            counts[core.name], seconds = _build_core(reader, writer, core, mb_schema, target, vocabulary, progress)
-            finishing.append(pool.submit(_finish_core, finisher, core, target, vocabulary, counts[core.name], seconds))
+                progress.table(f"search.{part.table}", names.index(part.name) + 1)
+            vocabulary = Vocabulary(url, target, part)
+            counts[part.name], seconds = _build_part(reader, writer, part, mb_schema, target, vocabulary, progress)
+            finishing.append(pool.submit(_finish_part, finisher, part, target, vocabulary, counts[part.name], seconds))
         for future in finishing:
             future.result()
     return counts
@@ -349,7 +357,7 @@ def _worker(
         with _cyclic_gc_paused(), psycopg.connect(libpq_url(url), application_name=_APPLICATION) as reader:
             reader.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             reader.execute(sql.SQL("SET TRANSACTION SNAPSHOT {}").format(sql.Literal(snapshot)))
-            counts = _build_cores(url, reader, mb_schema, target, names, taken, _QueueProgress(messages))
+            counts = _build_parts(url, reader, mb_schema, target, names, taken, _QueueProgress(messages))
             reader.rollback()
         messages.put(("done", counts))
     except BaseException:
@@ -385,12 +393,12 @@ def build_index(
     progress: BuildProgress | None = None,
     workers: int | None = None,
 ) -> dict[str, int]:
-    """Build a complete search schema ``target`` (dropped first) from ``mb_schema``; documents per core.
+    """Build a complete search schema ``target`` (dropped first) from ``mb_schema``; documents per part.
 
     ``workers`` (default: 2, or 1 on a one-CPU machine) cores are built at once: this process takes cores in
     turn, biggest first, and so do ``workers - 1`` spawned processes, all in one snapshot of the data."""
     workers = min(WORKERS, os.cpu_count() or 1) if workers is None else max(1, workers)
-    names = [*(n for n in BIGGEST_FIRST if n in CATALOG), *(n for n in CATALOG if n not in BIGGEST_FIRST)]
+    names = [*(n for n in BIGGEST_FIRST if n in PARTS), *(n for n in PARTS if n not in BIGGEST_FIRST)]
     context = multiprocessing.get_context("spawn")
     taken = context.Value("i", 0)
     relays: list[tuple[BaseProcess, threading.Thread, list[Any]]] = []
@@ -416,7 +424,7 @@ def build_index(
                 relay = threading.Thread(target=_relay, args=(process, messages, progress, outcome), daemon=True)
                 relay.start()
                 relays.append((process, relay, outcome))
-            counts = _build_cores(url, reader, mb_schema, target, names, taken, progress)
+            counts = _build_parts(url, reader, mb_schema, target, names, taken, progress)
             for worker, relay, result in relays:
                 relay.join()
                 worker.join()
@@ -430,7 +438,7 @@ def build_index(
                     worker.join()
         writer.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(target, VOCAB_TABLE)))
         reader.rollback()
-    return {name: counts[name] for name in CATALOG}
+    return {name: counts[name] for name in PARTS}
 
 
 def swap_in(conn: psycopg.Connection[Any], new: str = NEW_SCHEMA) -> None:

@@ -30,20 +30,6 @@ def _list(key: str, select: str, source: str, order: str, aggregates: str, name:
     )
 
 
-def _credit(alias: str) -> str:
-    return (
-        _list(
-            "n.artist_credit",
-            "a.name AS artistname, n.name AS creditname, a.gid::text AS arid",
-            "{mb}.artist_credit_name n JOIN {mb}.artist a ON a.id = n.artist",
-            "n.position",
-            "array_agg(s.artistname) AS artistname, array_agg(s.creditname) AS creditname, array_agg(s.arid) AS arid",
-            "cr",
-        )
-        + f" ON cr.key = {alias}.artist_credit LEFT JOIN {{mb}}.artist_credit ac ON ac.id = {alias}.artist_credit"
-    )
-
-
 def _aliases(entity: str) -> str:
     return (
         _list(
@@ -87,56 +73,52 @@ def _secondary(rg: str, aggregate: str) -> str:
     )
 
 
-_CREDIT_COLUMNS = "ac.name AS artist, cr.artistname, cr.creditname, cr.arid"
-
-# The release fields of a track's release that a recording shows (one row per release).
-_RELEASE_OF_TRACK = (
-    "SELECT r.id, r.gid::text AS reid, r.name, rg.gid::text AS rgid, rs.name AS status, pt.name AS primarytype,"
-    " st.secondarytype, ev.country, ev.date, tr.tracks FROM {mb}.release r"
-    " JOIN {mb}.release_group rg ON rg.id = r.release_group"
-    " LEFT JOIN {mb}.release_status rs ON rs.id = r.status"
-    " LEFT JOIN {mb}.release_group_primary_type pt ON pt.id = rg.type"
-    + _secondary("rg", "string_agg(s.name, ' ')")
-    + " LEFT JOIN (SELECT e.release, min(i.code) AS country, min(e.date) AS date FROM ("
-    f"SELECT release, country, {_date('date')} AS date FROM {{mb}}.release_country"
-    f" UNION ALL SELECT release, NULL, {_date('date')} FROM {{mb}}.release_unknown_country) e"
-    " LEFT JOIN {mb}.iso_3166_1 i ON i.area = e.country GROUP BY e.release) ev ON ev.release = r.id"
-    " LEFT JOIN (SELECT release, sum(track_count) AS tracks FROM {mb}.medium GROUP BY release) tr ON tr.release = r.id"
+_DATES = (
+    f"SELECT release, {_date('date')} AS date FROM {{mb}}.release_country"
+    f" UNION ALL SELECT release, {_date('date')} FROM {{mb}}.release_unknown_country"
 )
 
 RECORDING = (
     "SELECT x.id, x.gid::text AS rid, x.name AS recording, x.name AS recordingaccent, x.comment, "
-    "x.length AS dur, x.length / 2000 AS qdur, x.video::text AS video, isrc.isrc, "
-    + _CREDIT_COLUMNS
-    + ", al.alias, tg.tag, rel.reid, rel.release, rel.rgid, rel.tid, rel.tnum, rel.number, rel.position, "
-    "rel.tracks, rel.tracksrelease, rel.format, rel.status, rel.primarytype, rel.secondarytype, rel.type, "
-    "rel.country, rel.date, (SELECT min(d) FROM unnest(rel.date) d) AS firstreleasedate, "
-    "coalesce(rel.pop, 0) AS pop FROM {mb}.recording x"
-    + _credit("x")
-    + _list("recording", "isrc", "{mb}.isrc", "ctid", "array_agg(s.isrc) AS isrc", "isrc")
-    + " ON isrc.key = x.id"
+    "x.length AS dur, x.length / 2000 AS qdur, x.video::text AS video, isrc.isrc, al.alias, tg.tag, tr.tid, tr.tnum,"
+    " tr.number, tr.firstreleasedate, coalesce(tr.pop, 0) AS pop, x.artist_credit AS credit FROM {mb}.recording x"
+    " LEFT JOIN (SELECT recording AS key, array_agg(isrc ORDER BY isrc) AS isrc FROM {mb}.isrc GROUP BY recording)"
+    " isrc ON isrc.key = x.id"
     + _aliases("recording")
     + _tags("recording")
-    + _list(
-        "t.recording",
-        "r.reid, r.name AS release, r.rgid, t.gid::text AS tid, t.position AS tnum, t.number,"
-        " m.position AS mposition, m.track_count, r.tracks AS tracksrelease, mf.name AS format, r.status,"
-        " r.primarytype, r.secondarytype, r.country, r.date",
-        "{mb}.track t JOIN {mb}.medium m ON m.id = t.medium JOIN (" + _RELEASE_OF_TRACK + ") r ON r.id = m.release"
-        " LEFT JOIN {mb}.medium_format mf ON mf.id = m.format",
-        "t.ctid",
-        "array_agg(s.reid) AS reid, array_agg(s.release) AS release, array_agg(s.rgid) AS rgid,"
-        " array_agg(s.tid) AS tid, array_agg(s.tnum) AS tnum, array_agg(s.number) AS number,"
-        " array_agg(s.mposition) AS position, array_agg(s.track_count) AS tracks,"
-        " array_agg(s.tracksrelease) AS tracksrelease, array_agg(s.format) AS format, array_agg(s.status) AS status,"
-        " array_agg(s.primarytype) AS primarytype,"
-        " array_agg(s.secondarytype) FILTER (WHERE s.secondarytype IS NOT NULL) AS secondarytype,"
-        " array_agg(s.primarytype) || array_agg(s.secondarytype) FILTER (WHERE s.secondarytype IS NOT NULL) AS type,"
-        " array_agg(s.country) FILTER (WHERE s.country IS NOT NULL) AS country,"
-        " array_agg(s.date) FILTER (WHERE s.date IS NOT NULL) AS date, count(*) AS pop",
-        "rel",
-    )
-    + " ON rel.key = x.id WHERE {where}"
+    + " LEFT JOIN (SELECT t.recording AS key, array_agg(t.gid::text ORDER BY t.id) AS tid,"
+    " array_agg(t.position ORDER BY t.id) AS tnum, array_agg(t.number ORDER BY t.id) AS number, count(*) AS pop,"
+    " min(ev.date) AS firstreleasedate FROM {mb}.track t JOIN {mb}.medium m ON m.id = t.medium"
+    " LEFT JOIN (SELECT release, min(date) AS date FROM (" + _DATES + ") e GROUP BY release) ev"
+    " ON ev.release = m.release GROUP BY t.recording) tr ON tr.key = x.id WHERE {where}"
+)
+
+ARTIST_CREDIT = (
+    "SELECT x.id, x.name AS artist, cr.artistname, cr.creditname, cr.arid FROM {mb}.artist_credit x"
+    " LEFT JOIN (SELECT n.artist_credit AS key, array_agg(a.name ORDER BY n.position) AS artistname,"
+    " array_agg(n.name ORDER BY n.position) AS creditname, array_agg(a.gid::text ORDER BY n.position) AS arid"
+    " FROM {mb}.artist_credit_name n JOIN {mb}.artist a ON a.id = n.artist GROUP BY n.artist_credit) cr"
+    " ON cr.key = x.id WHERE {where}"
+)
+
+MEDIUM = (
+    "SELECT x.id, r.gid::text AS reid, r.name AS release, rg.gid::text AS rgid, tr.tracks AS tracksrelease,"
+    " rs.name AS status, pt.name AS primarytype, st.secondarytype,"
+    " array_remove(array_prepend(pt.name, st.secondarytype), NULL) AS type, ev.country, ev.date,"
+    " x.position, x.track_count AS tracks, mf.name AS format FROM {mb}.medium x"
+    " JOIN {mb}.release r ON r.id = x.release JOIN {mb}.release_group rg ON rg.id = r.release_group"
+    " LEFT JOIN {mb}.release_status rs ON rs.id = r.status"
+    " LEFT JOIN {mb}.release_group_primary_type pt ON pt.id = rg.type"
+    " LEFT JOIN {mb}.medium_format mf ON mf.id = x.format"
+    " LEFT JOIN (SELECT j.release_group AS key, array_agg(t.name ORDER BY t.id) AS secondarytype"
+    " FROM {mb}.release_group_secondary_type_join j JOIN {mb}.release_group_secondary_type t"
+    " ON t.id = j.secondary_type GROUP BY j.release_group) st ON st.key = rg.id"
+    " LEFT JOIN (SELECT e.release, min(i.code) AS country, min(e.date) AS date FROM ("
+    f"SELECT release, country, {_date('date')} AS date FROM {{mb}}.release_country"
+    f" UNION ALL SELECT release, NULL, {_date('date')} FROM {{mb}}.release_unknown_country) e"
+    " LEFT JOIN {mb}.iso_3166_1 i ON i.area = e.country GROUP BY e.release) ev ON ev.release = r.id"
+    " LEFT JOIN (SELECT release, sum(track_count) AS tracks FROM {mb}.medium GROUP BY release) tr"
+    " ON tr.release = r.id WHERE {where}"
 )
 
 
@@ -230,19 +212,17 @@ _EVENTS = _list(
 RELEASE = (
     "SELECT x.id, x.gid::text AS reid, x.name AS release, x.name AS releaseaccent, x.comment, x.barcode,"
     " x.quality::text AS quality, status.name AS status, packaging.name AS packaging, lang.iso_code_3 AS lang,"
-    " script.iso_code AS script, meta.amazon_asin AS asin, "
-    + _CREDIT_COLUMNS
-    + ", al.alias, tg.tag, rg.gid::text AS rgid, pt.name AS primarytype, st.secondarytype,"
+    " script.iso_code AS script, meta.amazon_asin AS asin, al.alias, tg.tag, rg.gid::text AS rgid,"
+    " pt.name AS primarytype, st.secondarytype,"
     " array_remove(array_prepend(pt.name, st.secondarytype), NULL) AS type, ev.country, ev.date,"
     " lab.label, lab.laid, lab.catno, med.format, coalesce(med.mediums, 0) AS mediums, med.tracks,"
-    " med.tracksmedium, med.mediumid, med.discidsmedium, (SELECT sum(d) FROM unnest(med.discidsmedium) d) AS discids"
-    " FROM {mb}.release x JOIN {mb}.release_group rg ON rg.id = x.release_group"
+    " med.tracksmedium, med.mediumid, med.discidsmedium, (SELECT sum(d) FROM unnest(med.discidsmedium) d) AS discids,"
+    " x.artist_credit AS credit FROM {mb}.release x JOIN {mb}.release_group rg ON rg.id = x.release_group"
     " LEFT JOIN {mb}.release_group_primary_type pt ON pt.id = rg.type"
     " LEFT JOIN {mb}.release_status status ON status.id = x.status"
     " LEFT JOIN {mb}.release_packaging packaging ON packaging.id = x.packaging"
     " LEFT JOIN {mb}.language lang ON lang.id = x.language LEFT JOIN {mb}.script script ON script.id = x.script"
     " LEFT JOIN {mb}.release_meta meta ON meta.id = x.id"
-    + _credit("x")
     + _aliases("release")
     + _tags("release")
     + _secondary("rg", "array_agg(s.name)")
@@ -272,16 +252,14 @@ RELEASE = (
 )
 
 RELEASE_GROUP = (
-    "SELECT x.id, x.gid::text AS rgid, x.name AS releasegroup, x.name AS releasegroupaccent, x.comment, "
-    + _CREDIT_COLUMNS
-    + ", al.alias, tg.tag, pt.name AS primarytype, st.secondarytype,"
+    "SELECT x.id, x.gid::text AS rgid, x.name AS releasegroup, x.name AS releasegroupaccent, x.comment,"
+    " al.alias, tg.tag, pt.name AS primarytype, st.secondarytype,"
     " array_remove(array_prepend(pt.name, st.secondarytype), NULL) AS type, rel.reid, rel.release, rel.status,"
     " coalesce(rel.releases, 0) AS releases, coalesce(rel.releases, 0) AS pop, "
     + _date("meta.first_release_date")
-    + " AS firstreleasedate FROM {mb}.release_group x"
+    + " AS firstreleasedate, x.artist_credit AS credit FROM {mb}.release_group x"
     " LEFT JOIN {mb}.release_group_primary_type pt ON pt.id = x.type"
     " LEFT JOIN {mb}.release_group_meta meta ON meta.id = x.id"
-    + _credit("x")
     + _aliases("release_group")
     + _tags("release_group")
     + _secondary("x", "array_agg(s.name)")
@@ -335,6 +313,8 @@ WORK = (
 
 BULK: dict[str, str] = {
     "artist": ARTIST,
+    "artist_credit": ARTIST_CREDIT,
+    "medium": MEDIUM,
     "label": LABEL,
     "recording": RECORDING,
     "release": RELEASE,

@@ -1,5 +1,6 @@
-"""The remaining search cores (area, event, place, instrument, series, tag, url, annotation, cdstub) and the
-catalogue of every core by its ws/2 name. See ``mirror.search.cores`` for the conventions."""
+"""The remaining search cores (area, event, place, instrument, series, tag, url, annotation, cdstub), the
+catalogue of every core by its ws/2 name and of every part by its name. See ``mirror.search.cores`` for the
+conventions."""
 
 from __future__ import annotations
 
@@ -7,12 +8,15 @@ from mirror.schema.entities import MAIN_ENTITIES, RELATABLE_TYPES
 from mirror.schema.musicbrainz import metadata
 from mirror.search.cores import (
     ARTIST,
+    ARTIST_CREDIT,
     LABEL,
+    MEDIUM,
     RECORDING,
     RELEASE,
     RELEASE_GROUP,
     WORK,
     Core,
+    Part,
     _aliases,
     _area_of,
     _boosts,
@@ -214,3 +218,7 @@ CATALOG: dict[str, Core] = {
     )
 }
 CORES: tuple[str, ...] = tuple(CATALOG)
+
+SHARED_PARTS: tuple[Part, ...] = (ARTIST_CREDIT, MEDIUM)
+# Every table of search documents by its name (a core's own part is named after the core).
+PARTS: dict[str, Part] = {**{core.name: core.own for core in CATALOG.values()}, **{p.name: p for p in SHARED_PARTS}}

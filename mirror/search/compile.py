@@ -28,17 +28,18 @@ given by a ``Lookup``; the engine runs it, fetches what it asked for, and runs i
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from psycopg import sql
+from psycopg.sql import Composable
 
 from mirror.errors import QueryTooComplex
-from mirror.search.analyze import normalize, tokens
+from mirror.search.analyze import keyword, normalize, tokens
 from mirror.search.build import field_terms
-from mirror.search.cores import Core
+from mirror.search.cores import Core, Link
 from mirror.search.lucene import BoolQuery, MatchAll, Node, Phrase, Range, Term
-from mirror.search.schema import typed_column
+from mirror.search.schema import SEARCH_SCHEMA, typed_column
 
 FUZZY_WEIGHT = 0.7  # a typo-tolerant alternative scores this much of the word it replaces (per edit)
 EXPANDED_WEIGHT = 1.0  # prefix, wildcard and range matches score a constant, like Lucene's multi-term queries
@@ -64,23 +65,137 @@ class Params:
 
 @dataclass(frozen=True)
 class Match:
-    """A match condition: a tsquery text, an SQL boolean, or a constant."""
+    """A match condition over a core's documents, as a tree.
+
+    Leaves: a tsquery text over one column (``doc``, the indexed lexemes, or ``extra``) of the core's own part
+    (``link`` None) or of a linked part; an SQL boolean (``cond``) over the own row ``x`` or over a linked
+    part's row ``p``; a constant. Inner nodes: ``op`` "and", "or" or "not" over ``items``. ``size``: at most
+    how many of the core's documents a leaf matches, when the vocabulary tells (the engine drives the
+    candidate lookup from the smallest)."""
 
     ts: str | None = None
+    column: str = "doc"
+    link: Link | None = None
     cond: sql.Composable | None = None
     const: bool | None = None
+    op: str | None = None
+    items: tuple[Match, ...] = ()
+    size: int | None = None
 
-    def sql(self, params: Params) -> sql.Composable:
+    @property
+    def indexed(self) -> bool:
+        """Whether the GIN index finds this leaf's documents (otherwise they are found by reading in order)."""
+        return self.ts is not None and self.column == "doc"
+
+    def sql(self, params: Params) -> Composable:
+        """The condition on a candidate row ``x`` (with its links' columns joined in)."""
         if self.const is not None:
             return sql.SQL("TRUE" if self.const else "FALSE")
+        if self.op is not None:
+            parts = [item.sql(params) for item in self.items]
+            if self.op == "not":
+                return sql.SQL("NOT {}").format(parts[0])
+            return sql.SQL("({})").format(sql.SQL(" AND " if self.op == "and" else " OR ").join(parts))
         if self.ts is not None:
-            return sql.SQL("doc @@ {}::tsquery").format(params.add(self.ts))
+            if self.link is None:
+                return sql.SQL("x.{} @@ {}::tsquery").format(sql.Identifier(self.column), params.add(self.ts))
+            return sql.SQL("coalesce({}.{}, ''::tsvector) @@ {}::tsquery").format(
+                sql.Identifier(self.link.alias), sql.Identifier(self.column), params.add(self.ts)
+            )
         assert self.cond is not None
-        return self.cond
+        if self.link is None:
+            return self.cond
+        return sql.SQL("EXISTS ({})").format(sql.SQL(self.link.rows).format(cond=self.cond, **_SCHEMAS))
+
+    def links(self) -> list[Link]:
+        """The links whose joined columns ``sql`` refers to (EXISTS conditions join their own)."""
+        if self.op is not None:
+            found: list[Link] = []
+            for item in self.items:
+                found.extend(link for link in item.links() if link not in found)
+            return found
+        return [self.link] if self.link is not None and self.ts is not None else []
+
+    def cost(self) -> tuple[int, float]:
+        """How expensive this condition is as the source of candidates: (0 found through the index, 1 read in
+        order), then the documents it may match."""
+        if self.const is False:
+            return (0, 0.0)
+        if self.op == "or":
+            costs = [item.cost() for item in self.items]
+            return (max(c[0] for c in costs), sum(c[1] for c in costs))
+        if self.op == "and":
+            return min(item.cost() for item in self.items if item.op != "not") if self.drivers() else (1, math.inf)
+        if self.op == "not" or self.const is True:
+            return (1, math.inf)
+        return (0 if self.indexed else 1, math.inf if self.size is None else float(self.size))
+
+    def drivers(self) -> list[Match]:
+        return [item for item in self.items if item.op != "not" and item.const is not True]
+
+    def source(self, core_table: str, params: Params) -> Composable:
+        """A SELECT of the ids of core documents that may match (every one that does is among them)."""
+        table = sql.Identifier(SEARCH_SCHEMA, core_table)
+        if self.const is False:
+            return sql.SQL("SELECT NULL::integer AS id WHERE FALSE")
+        if self.op == "or":
+            ordered = sorted(self.items, key=lambda item: item.cost())
+            return sql.SQL(" UNION ALL ").join(
+                sql.SQL("({})").format(item.source(core_table, params)) for item in ordered
+            )
+        if self.op == "and" and self.drivers():
+            return min(self.drivers(), key=lambda item: item.cost()).source(core_table, params)
+        if self.op is not None or self.const is True:
+            return sql.SQL("SELECT x.id FROM {} x").format(table)
+        if self.ts is not None:
+            alias = "x" if self.link is None else "p"
+            cond: Composable = sql.SQL("{}.{} @@ {}::tsquery").format(
+                sql.Identifier(alias), sql.Identifier(self.column), params.add(self.ts)
+            )
+        else:
+            assert self.cond is not None
+            cond = self.cond
+        if self.link is None:
+            return sql.SQL("SELECT x.id FROM {} x WHERE {}").format(table, cond)
+        return sql.SQL(self.link.retrieve).format(cond=cond, **_SCHEMAS)
 
 
+_SCHEMAS = {"search": sql.Identifier(SEARCH_SCHEMA), "mb": sql.Identifier("musicbrainz")}
 TRUE = Match(const=True)
 FALSE = Match(const=False)
+
+
+def _combine(op: str, items: list[Match]) -> Match:
+    """Positive leaves over the same column of the same part become one tsquery (not for AND over a part with
+    several rows per entity: each row is looked up alone, and the words may be in different rows); the rest an
+    ``op`` node, flattened."""
+    flat: list[Match] = []
+    for item in items:
+        flat.extend(item.items if item.op == op else (item,))
+    groups: dict[tuple[int, str], list[Match]] = {}
+    others: list[Match] = []
+    for item in flat:
+        mergeable = item.ts is not None and not (op == "and" and item.link is not None and item.link.many)
+        if mergeable:
+            groups.setdefault((id(item.link), item.column), []).append(item)
+        else:
+            others.append(item)
+    merged: list[Match] = []
+    joiner = " & " if op == "and" else " | "
+    for group in groups.values():
+        if len(group) == 1:
+            merged.append(group[0])
+            continue
+        sizes = [m.size for m in group]
+        if op == "and":
+            size = min((x for x in sizes if x is not None), default=None)
+        else:
+            size = None if None in sizes else sum(x for x in sizes if x is not None)
+        merged.append(replace(group[0], ts=joiner.join(f"({m.ts})" for m in group), size=size))
+    result = merged + others
+    if len(result) == 1:
+        return result[0]
+    return Match(op=op, items=tuple(result))
 
 
 def and_(items: list[Match], params: Params) -> Match:
@@ -91,9 +206,7 @@ def and_(items: list[Match], params: Params) -> Match:
         return TRUE
     if len(items) == 1:
         return items[0]
-    if all(m.ts is not None for m in items):
-        return Match(ts=" & ".join(f"({m.ts})" for m in items))
-    return Match(cond=sql.SQL("({})").format(sql.SQL(" AND ").join(m.sql(params) for m in items)))
+    return _combine("and", items)
 
 
 def or_(items: list[Match], params: Params) -> Match:
@@ -104,17 +217,15 @@ def or_(items: list[Match], params: Params) -> Match:
         return FALSE
     if len(items) == 1:
         return items[0]
-    if all(m.ts is not None for m in items):
-        return Match(ts=" | ".join(f"({m.ts})" for m in items))
-    return Match(cond=sql.SQL("({})").format(sql.SQL(" OR ").join(m.sql(params) for m in items)))
+    return _combine("or", items)
 
 
 def not_(item: Match, params: Params) -> Match:
     if item.const is not None:
         return Match(const=not item.const)
-    if item.ts is not None:
-        return Match(ts=f"!({item.ts})")
-    return Match(cond=sql.SQL("NOT {}").format(item.sql(params)))
+    if item.op == "not":
+        return item.items[0]
+    return Match(op="not", items=(item,))
 
 
 @dataclass
@@ -123,6 +234,7 @@ class Lookup:
 
     docs: int
     df: dict[str, int] = field(default_factory=dict)
+    factors: dict[str, float] = field(default_factory=dict)  # linked part -> the core's documents per part row
     expansions: dict[tuple[Any, ...], list[tuple[str, int, int]]] = field(default_factory=dict)  # lexeme, df, edits
     want_df: set[str] = field(default_factory=set)
     want_expansions: set[tuple[Any, ...]] = field(default_factory=set)
@@ -194,6 +306,14 @@ class Compiled:
             return None
         return or_(chosen, self.params)
 
+    def links(self) -> list[Link]:
+        """The links the score's conditions refer to."""
+        found: list[Link] = []
+        for alternatives in self.leaves:
+            for cond, _ in alternatives:
+                found.extend(link for link in cond.links() if link not in found)
+        return found
+
     def score(self, params: Params) -> sql.Composable:
         parts: list[sql.Composable] = []
         for alternatives in self.leaves:
@@ -249,7 +369,7 @@ class Compiler:
         match = or_([cond for cond, _ in alternatives], self.params)
         if scored and alternatives:
             self.leaves.append(alternatives)
-            bounds = [0 if cond.const is False else self.df_of.get(cond.ts or "") for cond, _ in alternatives]
+            bounds = [0 if cond.const is False else cond.size for cond, _ in alternatives]
             known = [b for b in bounds if b is not None]
             self.leaf_dfs.append((match, sum(known) if len(known) == len(bounds) else None))
         low = max((self.exact_df.get(cond.ts or "", 0) for cond, _ in alternatives), default=0)
@@ -295,6 +415,13 @@ class Compiler:
         resolved = self.core.field_for(name)
         return [(resolved, 1.0)] if resolved else None
 
+    def atom(self, name: str, ts: str, size: int | None, *, exact: bool = False) -> Match:
+        """A tsquery over the lexemes of field ``name``: in its part's index, or its ``extra`` (whole values and
+        the fields kept out of the index); ``size``: at most this many documents match, if known."""
+        part = self.core.part_of(name)
+        column = "extra" if exact or not part.indexed(name) else "doc"
+        return Match(ts=ts, column=column, link=self.core.link_of(name), size=size)
+
     def leaf(self, node: Term | Phrase | Range, boost: float) -> list[tuple[Match, float]] | None:
         fields = self.fields(node.field)
         if fields is None:
@@ -302,10 +429,12 @@ class Compiler:
         out: list[tuple[Match, float]] = []
         self.word_elsewhere = isinstance(node, Term) and len(fields) > 1 and self.known_somewhere(node.text, fields)
         for name, field_boost in fields:
-            kind = self.core.fields[name]
+            kind = self.core.kind(name)
             weight = boost * field_boost
             if isinstance(node, Range):
                 out.extend(self.range(node, name, kind, weight))
+            elif kind in ("int", "date"):
+                out.extend(self.typed(node, name, kind, weight))
             elif isinstance(node, Phrase):
                 out.extend(self.words(name, kind, node.text, weight, phrase=True, slop=node.slop))
             else:
@@ -320,7 +449,7 @@ class Compiler:
     def known_somewhere(self, text: str, fields: list[tuple[str, float]]) -> bool:
         """Whether one of the fields has this single word: no automatic typo alternatives are then needed."""
         for name, _ in fields:
-            kind = self.core.fields[name]
+            kind = self.core.kind(name)
             words = self.word_tokens(kind, text) if kind in ("text", "accent") else ()
             if len(words) == 1 and self.lookup.freq(f"{name}:{words[0]}"):
                 return True
@@ -346,7 +475,7 @@ class Compiler:
             self.df_of[ts] = min(df or 0 for df in dfs)
             if len(dfs) == 1:
                 self.exact_df[ts] = dfs[0] or 0
-        out = [(Match(ts=ts), weight * idf)]
+        out = [(self.atom(name, ts, self.df_of.get(ts)), weight * idf)]
         if len(words) == 1 and not phrase and kind in ("text", "accent") and dfs[0] is not None:
             out.extend(self.typos(name, words[0], dfs[0], None, weight))
         return out
@@ -363,7 +492,7 @@ class Compiler:
         for lexeme, alt_df, _ in found:
             self.df_of[quote(lexeme)] = self.exact_df[quote(lexeme)] = alt_df
         return [
-            (Match(ts=quote(lexeme)), weight * self.lookup.idf(alt_df) * FUZZY_WEIGHT**distance)
+            (self.atom(name, quote(lexeme), alt_df), weight * self.lookup.idf(alt_df) * FUZZY_WEIGHT**distance)
             for lexeme, alt_df, distance in found
             if lexeme != f"{name}:{word}"
         ]
@@ -374,14 +503,15 @@ class Compiler:
             found = self.lookup.expand(("wildcard", name, pattern))
             if not found:
                 return [(FALSE, 0.0)]
-            return [(Match(ts=" | ".join(quote(lex) for lex, _, _ in found)), weight * EXPANDED_WEIGHT)]
+            ts = " | ".join(quote(lex) for lex, _, _ in found)
+            return [(self.atom(name, ts, sum(df for _, df, _ in found)), weight * EXPANDED_WEIGHT)]
         if term.prefix:
             words = self.word_tokens(kind, term.text) if kind != "date" else (term.text.strip(),)
             if not words:
                 return []
             lexemes = [quote(f"{name}:{w}") for w in words]
             lexemes[-1] += ":*"
-            return [(Match(ts=" <-> ".join(lexemes)), weight * EXPANDED_WEIGHT * len(words))]
+            return [(self.atom(name, " <-> ".join(lexemes), None), weight * EXPANDED_WEIGHT * len(words))]
         if kind == "date":
             return self.words(name, "keyword", term.text.strip(), weight)
         out = self.words(name, kind, term.text, weight)
@@ -391,10 +521,45 @@ class Compiler:
                 out.extend(self.typos(name, words[0], 0, term.fuzzy, weight))
         return out
 
+    def typed(self, node: Term | Phrase, name: str, kind: str, weight: float) -> list[tuple[Match, float]]:
+        """A term of an int or date field: a condition on its typed column (``tnum:5``: one of the values is 5;
+        ``date:1990``: one of the dates is 1990 or starts with ``1990-``), weighted by the vocabulary's count of
+        the term like a word; wildcards and prefixes match the values as text."""
+        link = self.core.link_of(name)
+        column = sql.Identifier("x" if link is None else "p", typed_column(name, kind))
+        text = node.text.strip()
+        p = self.params
+        if isinstance(node, Term) and (node.wildcard or node.prefix):
+            pattern = text.casefold() + ("*" if node.prefix else "")
+            like = "".join("%" if c == "*" else "_" if c == "?" else _like(c) for c in pattern)
+            cond: Composable = sql.SQL("EXISTS (SELECT 1 FROM unnest({}) v WHERE v::text LIKE {})").format(
+                column, p.add(like)
+            )
+            return [(Match(cond=cond, link=link), weight * EXPANDED_WEIGHT)]
+        term = keyword(text)
+        if not term:
+            return []
+        if kind == "int":
+            try:
+                value = int(term)
+            except ValueError:
+                return [(FALSE, 0.0)]
+            if not -(2**31) <= value < 2**31:
+                return [(FALSE, 0.0)]
+            term = str(value)
+            cond = sql.SQL("{} = ANY({})").format(p.add(value), column)
+        else:
+            cond = sql.SQL(
+                "EXISTS (SELECT 1 FROM unnest({0}) v WHERE v = {1} OR left(v, length({1}) + 1) = {1} || '-')"
+            ).format(column, p.add(term))
+        df = self.lookup.freq(f"{name}:{term}")
+        return [(Match(cond=cond, link=link, size=df), weight * self.lookup.idf(df or 0))]
+
     def range(self, node: Range, name: str, kind: str, weight: float) -> list[tuple[Match, float]]:
         p = self.params
         if kind in ("int", "date"):
-            column = sql.Identifier(typed_column(name, kind))
+            link = self.core.link_of(name)
+            column = sql.Identifier("x" if link is None else "p", typed_column(name, kind))
             conds: list[sql.Composable] = []
             if kind == "int":
                 try:
@@ -421,7 +586,7 @@ class Compiler:
                         conds.append(sql.SQL("v < {}").format(p.add(high_text)))
             where = sql.SQL(" AND ").join(conds) if conds else sql.SQL("TRUE")
             cond = sql.SQL("EXISTS (SELECT 1 FROM unnest({}) v WHERE {})").format(column, where)
-            return [(Match(cond=cond), weight * EXPANDED_WEIGHT)]
+            return [(Match(cond=cond, link=link), weight * EXPANDED_WEIGHT)]
         found = self.lookup.expand(
             (
                 "range",
@@ -434,7 +599,8 @@ class Compiler:
         )
         if not found:
             return [(FALSE, 0.0)]
-        return [(Match(ts=" | ".join(quote(lex) for lex, _, _ in found)), weight * EXPANDED_WEIGHT)]
+        ts = " | ".join(quote(lex) for lex, _, _ in found)
+        return [(self.atom(name, ts, sum(df for _, df, _ in found)), weight * EXPANDED_WEIGHT)]
 
     def bound(self, kind: str, value: str | None) -> str | None:
         if value is None:
@@ -467,7 +633,7 @@ class Compiler:
             return
         alternatives: list[tuple[Match, float]] = []
         for field_name, field_boost in fields:
-            kind = self.core.fields[field_name]
+            kind = self.core.kind(field_name)
             if kind not in ("text", "accent"):
                 continue
             words = tokens(text, kind == "accent")
@@ -475,7 +641,10 @@ class Compiler:
                 continue
             idf = sum(self.lookup.idf(self.lookup.freq(f"{field_name}:{w}") or 0) for w in words)
             alternatives.append(
-                (Match(ts=quote(f"{field_name}={' '.join(words)}")), boost * field_boost * idf * EXACT_FACTOR)
+                (
+                    self.atom(field_name, quote(f"{field_name}={' '.join(words)}"), None, exact=True),
+                    boost * field_boost * idf * EXACT_FACTOR,
+                )
             )
         if alternatives:
             self.leaves.append(alternatives)
@@ -487,3 +656,7 @@ def compile_query(core: Core, node: Node, lookup: Lookup, *, max_terms: int, max
     if isinstance(node, Term | Phrase):
         compiler.single_bonus(node, 1.0)
     return compiler.compile(node)
+
+
+def _like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -1,12 +1,19 @@
 """The search cores: their fields (contract §9.2), default fields and boosts (§9.3), and the SQL of a document.
 
 Each core's ``source`` is one SELECT over the MusicBrainz schema (``{mb}``) returning ``id``, optionally ``pop``
-(popularity, used to break ties and, for artists, as a small boost) and one column per field, named after the
-field: a scalar or an array, NULLs ignored. ``{where}`` restricts the rows (``TRUE`` for a full build, ``x.id =
-ANY(%(ids)s)`` for the replication hook), where ``x`` is the core's main table. The field map follows sir's
-(``metabrainz/sir sir/schema``): e.g. recording ``qdur`` = length // 2000, release ``catno`` from
-``release_label``, a recording's ``release``, ``reid``, ``tnum``, ``tracks``, ``date``, ... from the releases
-of its tracks.
+(popularity, used to break ties and, for artists, as a small boost), the integer ``keys`` of its links and one
+column per field, named after the field: a scalar or an array, NULLs ignored. ``{where}`` restricts the rows
+(``TRUE`` for a full build, ``x.id = ANY(%(ids)s)`` for the replication hook), where ``x`` is the core's main
+table. The field map follows sir's (``metabrainz/sir sir/schema``): e.g. recording ``qdur`` = length // 2000,
+release ``catno`` from ``release_label``, a recording's ``release``, ``reid``, ``tracks``, ``date``, ... from the
+releases of its tracks.
+
+A document is not one flat list of everything an entity shows: what many entities share is indexed once, in a
+*part* the core links to. An artist credit's names are the ``artist_credit`` part (a recording, a release and a
+release group reach it through their credit); the release fields a recording shows are the ``medium`` part (a
+recording reaches the mediums of its tracks). A query on such a field is answered through the link (see
+``mirror.search.compile``), so the index holds each credit and each medium once instead of once per recording:
+several times smaller and faster to build and to keep current, with the same matches.
 
 Field kinds: ``text`` (words, case and diacritics folded, positions for phrases, plus the whole value for
 exact-match ranking), ``accent`` (the same keeping diacritics), ``keyword`` (the whole value folded: ids,
@@ -23,32 +30,141 @@ Kind = Literal["text", "accent", "keyword", "compact", "int", "date"]
 _KINDS = {"t": "text", "a": "accent", "k": "keyword", "c": "compact", "i": "int", "d": "date"}
 
 
+# Keyword fields with few distinct values (types, statuses, formats, flags): like the int and date fields they
+# stay out of the GIN index (their posting lists are long and say little); a document's ``extra`` column holds
+# them for matching and scoring, and a query made of nothing else reads the table in order until it has enough.
+LOW_SELECTIVITY = frozenset(
+    {
+        "video",
+        "status",
+        "packaging",
+        "lang",
+        "script",
+        "quality",
+        "primarytype",
+        "secondarytype",
+        "type",
+        "country",
+        "format",
+        "gender",
+        "ended",
+        "number",
+    }
+)
+
+
+@dataclass(frozen=True)
+class Part:
+    """A table of search documents: a core's own (one per entity) or one a core reaches through a join
+    (``artist_credit``: the credit's names, shared by recordings, releases and release groups; ``medium``: the
+    release fields of a recording's mediums). Its rows: ``id``, ``doc`` (the indexed lexemes), ``extra`` (the
+    lexemes kept out of the index: whole values and low-selectivity fields), ``pop``, the ``keys`` (integer
+    columns copied from the source: a core row's artist credit) and one array per int or date field."""
+
+    name: str  # the vocabulary's and the stats' name for it (a core's own part: the core's ws/2 name)
+    table: str  # its table in the search schema
+    fields: dict[str, Kind]
+    source: str  # SELECT of id, optionally pop, the keys, and one column per field
+    keys: tuple[str, ...] = ()
+
+    @property
+    def vocabulary_fields(self) -> list[str]:
+        """Fields whose lexemes the vocabulary counts: not the identifiers (unique, never misspelt or ranked),
+        nor the int and date fields (counted from their typed columns, see ``mirror.search.build``)."""
+        return [
+            n
+            for n, k in self.fields.items()
+            if k not in ("int", "date") and not (k == "keyword" and (n.endswith("id") or n == "entity"))
+        ]
+
+    @property
+    def typed(self) -> dict[str, Kind]:
+        """The int and date fields: a typed column each, which serves their terms and ranges."""
+        return {n: k for n, k in self.fields.items() if k in ("int", "date")}
+
+    def indexed(self, name: str) -> bool:
+        """Whether the field's lexemes are in ``doc`` (the GIN index) rather than ``extra``."""
+        return self.fields[name] not in ("int", "date") and name not in LOW_SELECTIVITY
+
+
+@dataclass(frozen=True)
+class Link:
+    """How a core's entity reaches the rows of a shared part.
+
+    ``join`` makes the part's ``doc`` and ``extra`` available as alias ``alias`` beside a candidate row ``x`` of
+    the core's own table (a LEFT JOIN; several part rows are folded into one, their documents concatenated);
+    ``retrieve`` is a SELECT of the core's ids whose part rows (alias ``p``) satisfy ``{cond}``, ``rows`` one of
+    candidate ``x``'s part rows satisfying it (range conditions on the part's typed columns). ``{search}`` and
+    ``{mb}`` stand for the schemas."""
+
+    part: Part
+    alias: str
+    join: str
+    retrieve: str
+    rows: str  # SELECT 1 of the part rows (alias ``p``) of candidate ``x`` satisfying ``{cond}``
+    many: bool = False  # an entity may have several part rows (their documents are concatenated)
+
+
 @dataclass(frozen=True)
 class Core:
-    """One search core."""
+    """One search core: its fields (its own and those of linked parts), defaults, and its own part's source."""
 
     name: str  # ws/2 name
     table: str  # the MusicBrainz table whose ids the hits are, and the search table's name
-    fields: dict[str, Kind]
+    fields: dict[str, Kind]  # the core's own fields (in its own documents)
     defaults: dict[str, float]  # unfielded terms search these fields, with these boosts
     source: str
     synonyms: dict[str, str] = field(default_factory=dict)  # field name in a query -> indexed field
     pop_weight: float = 0.0  # score added per log10(1 + pop)
+    links: tuple[Link, ...] = ()
+    keys: tuple[str, ...] = ()  # integer columns of the own part (the links' keys)
+
+    @property
+    def own(self) -> Part:
+        """The core's own documents as a part."""
+        return Part(self.name, self.table, self.fields, self.source, self.keys)
+
+    @property
+    def all_fields(self) -> dict[str, Kind]:
+        """Every field a query may name: the core's own and those of its linked parts."""
+        out = dict(self.fields)
+        for link in self.links:
+            out.update(link.part.fields)
+        return out
 
     def field_for(self, name: str) -> str | None:
         """The indexed field a query's field name means, or None for a field this core does not have."""
         name = self.synonyms.get(name, name)
-        return name if name in self.fields else None
+        return name if name in self.fields or any(name in link.part.fields for link in self.links) else None
+
+    def kind(self, name: str) -> Kind:
+        """The kind of one of the core's fields (own or linked)."""
+        found = self.fields.get(name)
+        if found is not None:
+            return found
+        return self.link_of(name).part.fields[name]  # type: ignore[union-attr]
+
+    def link_of(self, name: str) -> Link | None:
+        """The link whose part holds the field, None for one of the core's own fields."""
+        if name in self.fields:
+            return None
+        for link in self.links:
+            if name in link.part.fields:
+                return link
+        raise KeyError(name)
+
+    def part_of(self, name: str) -> Part:
+        """The part whose documents hold the field."""
+        link = self.link_of(name)
+        return self.own if link is None else link.part
 
     @property
     def vocabulary_fields(self) -> list[str]:
-        """Fields whose words the vocabulary counts: not the identifiers (unique, never misspelt or ranked)."""
-        return [n for n, k in self.fields.items() if not (k == "keyword" and (n.endswith("id") or n == "entity"))]
+        return self.own.vocabulary_fields
 
     @property
     def typed(self) -> dict[str, Kind]:
-        """The fields with a typed column for ranges."""
-        return {n: k for n, k in self.fields.items() if k in ("int", "date")}
+        return self.own.typed
 
 
 def _kinds(spec: str) -> dict[str, Kind]:
@@ -71,16 +187,6 @@ def _date(prefix: str) -> str:
     return (
         f"NULLIF(concat_ws('-', lpad({prefix}_year::text, 4, '0'), lpad({prefix}_month::text, 2, '0'), "
         f"lpad({prefix}_day::text, 2, '0')), '')"
-    )
-
-
-def _credit(alias: str) -> str:
-    return (
-        " LEFT JOIN LATERAL (SELECT array_agg(a.name ORDER BY n.position) AS artistname,"
-        " array_agg(n.name ORDER BY n.position) AS creditname, array_agg(a.gid::text ORDER BY n.position) AS arid"
-        " FROM {mb}.artist_credit_name n JOIN {mb}.artist a ON a.id = n.artist"
-        f" WHERE n.artist_credit = {alias}.artist_credit) cr ON true"
-        f" LEFT JOIN {{mb}}.artist_credit ac ON ac.id = {alias}.artist_credit"
     )
 
 
@@ -134,7 +240,75 @@ def _secondary(rg: str) -> str:
     )
 
 
-_CREDIT_COLUMNS = "ac.name AS artist, cr.artistname, cr.creditname, cr.arid"
+# The parts shared through links. A credit's names: the credit as a whole (``artist``), its artists' names and
+# the names they are credited as, in credit order, and the artists' MBIDs.
+ARTIST_CREDIT = Part(
+    name="artist_credit",
+    table="artist_credit",
+    fields=_kinds("artist=t artistname=t creditname=t arid=k"),
+    source=(
+        "SELECT x.id, x.name AS artist, cr.artistname, cr.creditname, cr.arid FROM {mb}.artist_credit x"
+        " LEFT JOIN LATERAL (SELECT array_agg(a.name ORDER BY n.position) AS artistname,"
+        " array_agg(n.name ORDER BY n.position) AS creditname, array_agg(a.gid::text ORDER BY n.position) AS arid"
+        " FROM {mb}.artist_credit_name n JOIN {mb}.artist a ON a.id = n.artist WHERE n.artist_credit = x.id) cr"
+        " ON true WHERE {where}"
+    ),
+)
+
+# What a recording shows of each medium it is on: the medium's position, track count and format, and its
+# release's fields (the first release event's country and date, the release's total track count).
+MEDIUM = Part(
+    name="medium",
+    table="medium",
+    fields=_kinds(
+        "reid=k release=t rgid=k tracksrelease=i status=k primarytype=k secondarytype=k type=k country=k date=d "
+        "position=i tracks=i format=k"
+    ),
+    source=(
+        "SELECT x.id, r.gid::text AS reid, r.name AS release, rg.gid::text AS rgid, tr.tracks AS tracksrelease,"
+        " rs.name AS status, pt.name AS primarytype, st.secondarytype,"
+        " array_remove(array_prepend(pt.name, st.secondarytype), NULL) AS type, ev.country, ev.date,"
+        " x.position, x.track_count AS tracks, mf.name AS format FROM {mb}.medium x"
+        " JOIN {mb}.release r ON r.id = x.release JOIN {mb}.release_group rg ON rg.id = r.release_group"
+        " LEFT JOIN {mb}.release_status rs ON rs.id = r.status"
+        " LEFT JOIN {mb}.release_group_primary_type pt ON pt.id = rg.type"
+        " LEFT JOIN {mb}.medium_format mf ON mf.id = x.format"
+        " LEFT JOIN LATERAL (SELECT array_agg(t.name ORDER BY t.id) AS secondarytype"
+        " FROM {mb}.release_group_secondary_type_join j JOIN {mb}.release_group_secondary_type t"
+        " ON t.id = j.secondary_type WHERE j.release_group = rg.id) st ON true"
+        " LEFT JOIN LATERAL (SELECT min(i.code) AS country, min(e.date) AS date FROM ("
+        f"SELECT country, {_date('date')} AS date FROM {{mb}}.release_country WHERE release = r.id"
+        f" UNION ALL SELECT NULL, {_date('date')} FROM {{mb}}.release_unknown_country WHERE release = r.id) e"
+        " LEFT JOIN {mb}.iso_3166_1 i ON i.area = e.country) ev ON true"
+        " LEFT JOIN LATERAL (SELECT sum(track_count) AS tracks FROM {mb}.medium WHERE release = r.id) tr ON true"
+        " WHERE {where}"
+    ),
+)
+
+
+def _credit_link(table: str) -> Link:
+    """A core whose entities have an artist credit (kept in the own part's ``credit`` column)."""
+    return Link(
+        part=ARTIST_CREDIT,
+        alias="c",
+        join=" LEFT JOIN {search}.artist_credit c ON c.id = x.credit",
+        retrieve=f"SELECT b.id FROM {{search}}.artist_credit p JOIN {{mb}}.{table} b ON b.artist_credit = p.id"
+        " WHERE {cond}",
+        rows="SELECT 1 FROM {search}.artist_credit p WHERE p.id = x.credit AND {cond}",
+    )
+
+
+# A recording's mediums (through its tracks), their documents folded into one.
+_MEDIUM_LINK = Link(
+    part=MEDIUM,
+    alias="m",
+    join=" LEFT JOIN LATERAL (SELECT coalesce({search}.tsvector_agg(p.doc), '') AS doc,"
+    " coalesce({search}.tsvector_agg(p.extra), '') AS extra FROM {mb}.track t JOIN {search}.medium p"
+    " ON p.id = t.medium WHERE t.recording = x.id) m ON true",
+    retrieve="SELECT t.recording AS id FROM {search}.medium p JOIN {mb}.track t ON t.medium = p.id WHERE {cond}",
+    rows="SELECT 1 FROM {mb}.track t JOIN {search}.medium p ON p.id = t.medium WHERE t.recording = x.id AND {cond}",
+    many=True,
+)
 
 ARTIST = Core(
     name="artist",
@@ -177,14 +351,15 @@ RELEASE = Core(
     table="release",
     fields=_kinds(
         "reid=k release=t releaseaccent=a comment=t barcode=c asin=k quality=k status=k packaging=k lang=k "
-        "script=k artist=t artistname=t creditname=t arid=k alias=t tag=t rgid=k primarytype=k secondarytype=k "
-        "type=k country=k date=d label=t laid=k catno=c format=k mediums=i tracks=i tracksmedium=i discids=i "
-        "discidsmedium=i mediumid=k"
+        "script=k alias=t tag=t rgid=k primarytype=k secondarytype=k type=k country=k date=d label=t laid=k "
+        "catno=c format=k mediums=i tracks=i tracksmedium=i discids=i discidsmedium=i mediumid=k"
     ),
     defaults=_boosts(
         "alias^1.2 artistname^1.2 barcode comment creditname^1.2 label release^1.5 releaseaccent^2 tag artist"
     ),
     synonyms={"mbid": "reid"},
+    links=(_credit_link("release"),),
+    keys=("credit",),
     source=(
         "SELECT x.id, x.gid::text AS reid, x.name AS release, x.name AS releaseaccent, x.comment, x.barcode, "
         "x.quality::text AS quality, (SELECT name FROM {mb}.release_status WHERE id = x.status) AS status, "
@@ -192,18 +367,15 @@ RELEASE = Core(
         "(SELECT iso_code_3 FROM {mb}.language WHERE id = x.language) AS lang, "
         "(SELECT iso_code FROM {mb}.script WHERE id = x.script) AS script, "
         "(SELECT amazon_asin FROM {mb}.release_meta WHERE id = x.id) AS asin, "
-        + _CREDIT_COLUMNS
-        + ", "
         + _aliases("release")
         + ", "
         + _tags("release")
         + ", rg.gid::text AS rgid, pt.name AS primarytype, st.secondarytype, "
         "array_remove(array_prepend(pt.name, st.secondarytype), NULL) AS type, ev.country, ev.date, "
         "lab.label, lab.laid, lab.catno, med.format, med.mediums, med.tracks, med.tracksmedium, med.mediumid, "
-        "med.discidsmedium, (SELECT sum(d) FROM unnest(med.discidsmedium) d) AS discids"
+        "med.discidsmedium, (SELECT sum(d) FROM unnest(med.discidsmedium) d) AS discids, x.artist_credit AS credit"
         " FROM {mb}.release x JOIN {mb}.release_group rg ON rg.id = x.release_group"
         " LEFT JOIN {mb}.release_group_primary_type pt ON pt.id = rg.type"
-        + _credit("x")
         + _secondary("rg")
         + _events("x")
         + " LEFT JOIN LATERAL (SELECT array_agg(l.name) AS label, array_agg(l.gid::text) AS laid,"
@@ -217,54 +389,37 @@ RELEASE = Core(
     ),
 )
 
+# A recording's own document: its own fields, its tracks' MBIDs, positions and numbers, and the date of its
+# first release; the credit and the release fields are those of its linked parts.
 RECORDING = Core(
     name="recording",
     table="recording",
     fields=_kinds(
-        "rid=k recording=t recordingaccent=a comment=t dur=i qdur=i video=k isrc=k artist=t artistname=t "
-        "creditname=t arid=k alias=t tag=t reid=k release=t rgid=k tid=k tnum=i number=k position=i tracks=i "
-        "tracksrelease=i format=k status=k primarytype=k secondarytype=k type=k country=k date=d "
-        "firstreleasedate=d"
+        "rid=k recording=t recordingaccent=a comment=t dur=i qdur=i video=k isrc=k alias=t tag=t tid=k tnum=i "
+        "number=k firstreleasedate=d"
     ),
     defaults=_boosts(
         "alias^1.2 artist artistname^1.75 creditname comment recording^2 recordingaccent^2.2 release status tag"
     ),
     synonyms={"mbid": "rid", "track": "recording"},
+    links=(_credit_link("recording"), _MEDIUM_LINK),
+    keys=("credit",),
     source=(
         "SELECT x.id, x.gid::text AS rid, x.name AS recording, x.name AS recordingaccent, x.comment, "
         "x.length AS dur, x.length / 2000 AS qdur, x.video::text AS video, "
-        "(SELECT array_agg(isrc) FROM {mb}.isrc WHERE recording = x.id) AS isrc, "
-        + _CREDIT_COLUMNS
-        + ", "
+        "(SELECT array_agg(isrc ORDER BY isrc) FROM {mb}.isrc WHERE recording = x.id) AS isrc, "
         + _aliases("recording")
         + ", "
         + _tags("recording")
-        + ", rel.reid, rel.release, rel.rgid, rel.tid, rel.tnum, rel.number, rel.position, rel.tracks, "
-        "rel.tracksrelease, rel.format, rel.status, rel.primarytype, rel.secondarytype, rel.type, rel.country, "
-        "rel.date, (SELECT min(d) FROM unnest(rel.date) d) AS firstreleasedate, rel.pop"
+        + ", tr.tid, tr.tnum, tr.number, tr.firstreleasedate, coalesce(tr.pop, 0) AS pop, x.artist_credit AS credit"
         " FROM {mb}.recording x"
-        + _credit("x")
-        + " LEFT JOIN LATERAL (SELECT array_agg(r.gid::text) AS reid, array_agg(r.name) AS release,"
-        " array_agg(rg.gid::text) AS rgid, array_agg(t.gid::text) AS tid, array_agg(t.position) AS tnum,"
-        " array_agg(t.number) AS number, array_agg(m.position) AS position, array_agg(m.track_count) AS tracks,"
-        " array_agg((SELECT sum(track_count) FROM {mb}.medium WHERE release = r.id)) AS tracksrelease,"
-        " array_agg(mf.name) AS format, array_agg(rs.name) AS status, array_agg(pt.name) AS primarytype,"
-        " array_agg(st.secondarytype) FILTER (WHERE st.secondarytype IS NOT NULL) AS secondarytype,"
-        " array_agg(pt.name) || array_agg(st.secondarytype) FILTER (WHERE st.secondarytype IS NOT NULL) AS type,"
-        " array_agg(ev.country) FILTER (WHERE ev.country IS NOT NULL) AS country,"
-        " array_agg(ev.date) FILTER (WHERE ev.date IS NOT NULL) AS date, count(*) AS pop"
-        " FROM {mb}.track t JOIN {mb}.medium m ON m.id = t.medium JOIN {mb}.release r ON r.id = m.release"
-        " JOIN {mb}.release_group rg ON rg.id = r.release_group"
-        " LEFT JOIN {mb}.medium_format mf ON mf.id = m.format LEFT JOIN {mb}.release_status rs ON rs.id = r.status"
-        " LEFT JOIN {mb}.release_group_primary_type pt ON pt.id = rg.type"
-        " LEFT JOIN LATERAL (SELECT string_agg(t2.name, ' ') AS secondarytype"
-        " FROM {mb}.release_group_secondary_type_join j JOIN {mb}.release_group_secondary_type t2"
-        " ON t2.id = j.secondary_type WHERE j.release_group = rg.id) st ON true"
-        " LEFT JOIN LATERAL (SELECT min(i.code) AS country, min(e.date) AS date FROM ("
-        f"SELECT country, {_date('date')} AS date FROM {{mb}}.release_country WHERE release = r.id"
-        f" UNION ALL SELECT NULL, {_date('date')} FROM {{mb}}.release_unknown_country WHERE release = r.id) e"
-        " LEFT JOIN {mb}.iso_3166_1 i ON i.area = e.country) ev ON true"
-        " WHERE t.recording = x.id) rel ON true"
+        " LEFT JOIN LATERAL (SELECT array_agg(t.gid::text ORDER BY t.id) AS tid,"
+        " array_agg(t.position ORDER BY t.id) AS tnum, array_agg(t.number ORDER BY t.id) AS number,"
+        " count(*) AS pop, min(ev.date) AS firstreleasedate FROM {mb}.track t JOIN {mb}.medium m ON m.id = t.medium"
+        " LEFT JOIN LATERAL (SELECT min(e.date) AS date FROM ("
+        f"SELECT {_date('date')} AS date FROM {{mb}}.release_country WHERE release = m.release UNION ALL"
+        f" SELECT {_date('date')} FROM {{mb}}.release_unknown_country WHERE release = m.release) e) ev ON true"
+        " WHERE t.recording = x.id) tr ON true"
         " WHERE {where}"
     ),
 )
@@ -273,17 +428,17 @@ RELEASE_GROUP = Core(
     name="release-group",
     table="release_group",
     fields=_kinds(
-        "rgid=k releasegroup=t releasegroupaccent=a comment=t artist=t artistname=t creditname=t arid=k alias=t "
-        "tag=t primarytype=k secondarytype=k type=k reid=k release=t status=k releases=i firstreleasedate=d"
+        "rgid=k releasegroup=t releasegroupaccent=a comment=t alias=t tag=t primarytype=k secondarytype=k type=k "
+        "reid=k release=t status=k releases=i firstreleasedate=d"
     ),
     defaults=_boosts(
         "alias^1.2 artistname^1.2 creditname^1.2 artist comment releasegroup^1.5 releasegroupaccent^2 tag"
     ),
     synonyms={"mbid": "rgid"},
+    links=(_credit_link("release_group"),),
+    keys=("credit",),
     source=(
         "SELECT x.id, x.gid::text AS rgid, x.name AS releasegroup, x.name AS releasegroupaccent, x.comment, "
-        + _CREDIT_COLUMNS
-        + ", "
         + _aliases("release_group")
         + ", "
         + _tags("release_group")
@@ -291,10 +446,9 @@ RELEASE_GROUP = Core(
         "array_remove(array_prepend(pt.name, st.secondarytype), NULL) AS type, rel.reid, rel.release, rel.status, "
         "rel.releases, rel.releases AS pop, "
         + _date("meta.first_release_date")
-        + " AS firstreleasedate FROM {mb}.release_group x"
+        + " AS firstreleasedate, x.artist_credit AS credit FROM {mb}.release_group x"
         " LEFT JOIN {mb}.release_group_primary_type pt ON pt.id = x.type"
         " LEFT JOIN {mb}.release_group_meta meta ON meta.id = x.id"
-        + _credit("x")
         + _secondary("x")
         + " LEFT JOIN LATERAL (SELECT array_agg(r.gid::text) AS reid, array_agg(r.name) AS release,"
         " array_agg(rs.name) AS status, count(*) AS releases FROM {mb}.release r"

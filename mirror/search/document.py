@@ -1,4 +1,4 @@
-"""One search document from one row of a core's source query: its tsvector literal, typed columns and pop.
+"""One search document from one row of a part's source query: its tsvector literals, typed columns and pop.
 
 A document is a set of field-prefixed lexemes: ``field:word`` with its positions for the words of a text field
 (positions run on across the document's text values, with a gap of two between values so that phrases never
@@ -9,21 +9,23 @@ titles, types and dates repeat a lot), positions are strings from a table, and e
 with the text of its positions. The server orders the lexemes and their positions when it reads the
 literal, so the order they are written in does not matter.
 
-The lexemes the vocabulary counts (``Core.vocabulary_fields``) are kept apart from the others, so a maker
-given a ``Counter`` adds each document's counted lexemes to it: the number of documents per lexeme, the same
-as a ``GROUP BY`` over the written table would give (``vocabulary_lexeme`` turns a counted key back into the
+Two literals per document: ``doc``, the lexemes of the fields the GIN index serves, and ``extra``, the whole
+values and the lexemes of the low-selectivity fields (``Part.indexed``), which are matched and scored on the
+candidates but never looked up. A maker given a ``Counter`` adds each document's counted lexemes
+(``Part.vocabulary_fields``, in either literal) to it: the number of documents per lexeme, the same as a
+``GROUP BY`` over the written table would give (``vocabulary_lexeme`` turns a counted key back into the
 lexeme).
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from mirror.search.analyze import compact, keyword, tokens
-from mirror.search.cores import Core
+from mirror.search.cores import Part
 
 MAX_POSITION = 16383  # tsvector positions stop there
 MAX_POSITIONS = 256  # positions kept per lexeme (the tsvector limit)
@@ -63,89 +65,160 @@ def field_terms(kind: str, value: Any) -> list[str]:
 
 
 def _field_lexemes(name: str, kind: str, value: Any) -> tuple[str, ...]:
-    """The quoted lexemes of one value of a non-text field."""
+    """The quoted lexemes of one value of a keyword field."""
     return tuple(quote(name + ":" + term) for term in field_terms(kind, value))
 
 
-# Types, formats, dates, countries repeat a lot; identifiers (MBIDs) are unique and would only evict them.
-_cached_field_lexemes = lru_cache(maxsize=_CACHE, typed=True)(_field_lexemes)
+def _identifier_lexemes(name: str, kind: str, value: Any) -> tuple[str, ...]:
+    """``_field_lexemes`` of an identifier (an MBID, a number): unique values, so not cached; ASCII, so folded
+    without the general analysis (the same result: ASCII folding is lower-casing, whitespace collapsed)."""
+    text = str(value)
+    if not text.isascii():
+        return _field_lexemes(name, kind, value)
+    term = " ".join(text.replace("`", "'").lower().split())
+    if kind == "compact":
+        term = term.replace(" ", "")
+    return (quote(name + ":" + term[:MAX_KEYWORD]),) if term else ()
+
+
+# Types, formats, countries repeat a lot; identifiers (MBIDs) are unique and would only evict them.
+@lru_cache(maxsize=_CACHE, typed=True)
+def _keyword_fragment(name: str, kind: str, value: Any) -> tuple[str, tuple[str, ...]]:
+    """The literal of one keyword value's lexemes, and the lexemes."""
+    lexemes = _field_lexemes(name, kind, value)
+    return " ".join(lexemes), lexemes
+
+
+class _Text(NamedTuple):
+    fragment: str  # the literal of the value's words at positions 1, 2, ...
+    words: tuple[str, ...]  # its quoted word lexemes, in order
+    distinct: tuple[str, ...]  # the same, each once
+    exact: str | None  # its whole-value lexeme (None when too long)
+
+
+_EMPTY = _Text("", (), (), None)
 
 
 @lru_cache(maxsize=_CACHE)
-def _text_lexemes(name: str, value: str, keep_accents: bool) -> tuple[tuple[str, ...], str | None]:
-    """The quoted word lexemes of one text value, in order, and its whole-value lexeme (None when too long)."""
+def _text(name: str, value: str, keep_accents: bool) -> _Text:
+    """One text value's lexemes (names and titles repeat: the literal is made once per value)."""
     words = tokens(value, keep_accents)
     if not words:
-        return (), None
+        return _EMPTY
+    quoted = tuple(quote(name + ":" + word) for word in words)
+    last = MAX_POSITION
+    fragment = " ".join(lexeme + _POSITION[min(n, last)] for n, lexeme in enumerate(quoted, 1))
     exact = " ".join(words)
-    return tuple(quote(name + ":" + word) for word in words), quote(name + "=" + exact) if len(
-        exact
-    ) <= MAX_EXACT else None
+    return _Text(
+        fragment,
+        quoted,
+        tuple(dict.fromkeys(quoted)),
+        quote(name + "=" + exact) if len(exact) <= MAX_EXACT else None,
+    )
+
+
+def _shifted(words: tuple[str, ...], start: int) -> str:
+    """The literal of a value's words at positions ``start``, ``start + 1``, ..."""
+    return " ".join(lexeme + _POSITION[min(n, MAX_POSITION)] for n, lexeme in enumerate(words, start))
 
 
 class DocumentMaker:
-    """Turns rows of a core's source query into the rows of its search table (``id, doc, pop, typed...``).
+    """Turns rows of a part's source query into the rows of its search table (``id, doc, extra, pop, keys...,
+    typed...``): the lexemes of indexed fields go to ``doc``, whole values and the lexemes of the fields kept out
+    of the index to ``extra``; int and date fields are only typed arrays (matched there, not as lexemes).
+
+    Positions run per field (the lexemes carry their field): a field's values follow one another with a gap of
+    two, so that a phrase never spans two values. A literal may name a lexeme twice (a word in two values of a
+    field): the server merges its positions when it reads the literal.
 
     With a ``vocabulary`` counter, each document's counted lexemes (quoted) are added to it."""
 
-    def __init__(self, core: Core, columns: Sequence[str], vocabulary: Counter[str] | None = None) -> None:
+    def __init__(self, part: Part, columns: Sequence[str], vocabulary: Counter[str] | None = None) -> None:
         index = {name: number for number, name in enumerate(columns)}
-        counted = set(core.vocabulary_fields)
-        self.core = core
-        self.fields = [
-            (index[name], name, kind, name in counted, _field_lexemes if name.endswith("id") else _cached_field_lexemes)
-            for name, kind in core.fields.items()
+        counted = set(part.vocabulary_fields)
+        self.part = part
+        self.text = [
+            (index[name], name, kind == "accent", name in counted, part.indexed(name))
+            for name, kind in part.fields.items()
+            if kind in _TEXT_KINDS
         ]
-        self.typed = [(index[name], kind == "int") for name, kind in core.typed.items()]
+        self.keywords = [
+            (
+                index[name],
+                name,
+                kind,
+                name in counted,
+                part.indexed(name),
+                name.endswith("id") or name in ("mediumid", "isrc", "barcode"),
+            )
+            for name, kind in part.fields.items()
+            if kind in ("keyword", "compact")
+        ]
+        self.typed = [(index[name], kind == "int") for name, kind in part.typed.items()]
+        self.keys = [index[name] for name in part.keys]
         self.pop = index.get("pop")
         self.vocabulary = vocabulary
 
     def row(self, values: Sequence[Any]) -> tuple[Any, ...]:
-        counted: dict[str, str] = {}  # quoted lexeme -> its positions (":3,7", or "" for none)
-        plain: dict[str, str] = {}
-        position = 1
-        for number, name, kind, is_counted, field_lexemes in self.fields:
+        doc: list[str] = []
+        extra: list[str] = []
+        counted: list[str] = []
+        repeated = False  # a counted lexeme may be listed twice (several values of a text field)
+        for number, name, accent, is_counted, is_indexed in self.text:
             value = values[number]
             if value is None:
                 continue
-            entries = counted if is_counted else plain
-            items: Iterable[Any] = value if isinstance(value, list) else (value,)
-            if kind in _TEXT_KINDS:
-                accent = kind == "accent"
-                for item in items:
-                    if item is None:
-                        continue
-                    lexemes, exact = _text_lexemes(name, str(item), accent)
-                    if not lexemes:
-                        continue
-                    for lexeme in lexemes:
-                        positions = entries.get(lexeme)
-                        if positions is None:
-                            entries[lexeme] = _POSITION[position if position < MAX_POSITION else MAX_POSITION]
-                        elif positions.count(",") < MAX_POSITIONS - 1:
-                            entries[lexeme] = positions + "," + str(min(position, MAX_POSITION))
-                        position += 1
-                    position += 2  # phrases never span two values
-                    if exact is not None:
-                        plain.setdefault(exact, "")
-            else:
-                for item in items:
-                    if item is not None:
-                        for lexeme in field_lexemes(name, kind, item):
-                            entries.setdefault(lexeme, "")
-        if self.vocabulary is not None:
-            self.vocabulary.update(counted.keys())
-        doc = " ".join([lexeme + positions for lexeme, positions in counted.items()])
-        if plain:
-            rest = " ".join([lexeme + positions for lexeme, positions in plain.items()])
-            doc = doc + " " + rest if doc else rest
+            target = doc if is_indexed else extra
+            if not isinstance(value, list):
+                text = _text(name, str(value), accent)
+                if text.words:
+                    target.append(text.fragment)
+                    if text.exact is not None:
+                        extra.append(text.exact)
+                    if is_counted:
+                        counted.extend(text.distinct)
+                continue
+            position = 1
+            for item in value:
+                if item is None:
+                    continue
+                text = _text(name, str(item), accent)
+                if not text.words:
+                    continue
+                target.append(text.fragment if position == 1 else _shifted(text.words, position))
+                position += len(text.words) + 2
+                if text.exact is not None:
+                    extra.append(text.exact)
+                if is_counted:
+                    counted.extend(text.distinct)
+                    repeated = True
+        for number, name, kind, is_counted, is_indexed, unique in self.keywords:
+            value = values[number]
+            if value is None:
+                continue
+            target = doc if is_indexed else extra
+            for item in value if isinstance(value, list) else (value,):
+                if item is None:
+                    continue
+                if unique:
+                    lexemes = _identifier_lexemes(name, kind, item)
+                    target.append(" ".join(lexemes))
+                else:
+                    fragment, lexemes = _keyword_fragment(name, kind, item)
+                    target.append(fragment)
+                if is_counted and lexemes:
+                    counted.extend(lexemes)
+                    repeated = repeated or isinstance(value, list)
+        if self.vocabulary is not None and counted:
+            self.vocabulary.update(set(counted) if repeated else counted)
         pop = float(values[self.pop] or 0) if self.pop is not None else 0.0
-        typed: list[Any] = []
+        out: list[Any] = [values[0], " ".join(doc), " ".join(extra), pop]
+        out.extend(values[number] for number in self.keys)
         for number, is_int in self.typed:
             value = values[number]
             items = [] if value is None else [v for v in value if v is not None] if isinstance(value, list) else [value]
             if is_int:
-                typed.append([int(v) for v in items] or None)
+                out.append([int(v) for v in items] or None)
             else:
-                typed.append([str(v) for v in items] or None)
-        return (values[0], doc, pop, *typed)
+                out.append([str(v) for v in items] or None)
+        return tuple(out)

@@ -32,10 +32,10 @@ from rapidfuzz.distance import OSA
 
 from mirror.errors import SearchError, SearchTimeout
 from mirror.search.catalog import CATALOG, CORES
-from mirror.search.compile import Compiled, Lookup, Match, Params, and_, compile_query
-from mirror.search.cores import Core
+from mirror.search.compile import _SCHEMAS, Compiled, Lookup, Match, Params, and_, compile_query
+from mirror.search.cores import Core, Link
 from mirror.search.lucene import Node
-from mirror.search.schema import SEARCH_SCHEMA, STATS_TABLE, VOCAB_TABLE, typed_column
+from mirror.search.schema import SEARCH_SCHEMA, STATS_TABLE, VOCAB_TABLE
 
 __all__ = ["CORES", "Hit", "SearchOptions", "SearchResult", "search"]
 
@@ -80,50 +80,77 @@ async def _rows(conn: AsyncConnection[Any], query: sql.Composed | sql.SQL, param
         return await cur.fetchall()
 
 
+def _namespace(core: Core, lexeme: str) -> str:
+    """The vocabulary's name for the part holding a ``field:word`` lexeme."""
+    return core.part_of(lexeme.split(":", 1)[0]).name
+
+
+def _namespaces(core: Core) -> list[str]:
+    return [core.name, *(link.part.name for link in core.links)]
+
+
+def _scaled(lookup: Lookup, namespace: str, df: int) -> int:
+    """A part's document frequency as the core's: a linked part's documents stand for ``factor`` of the core's
+    each on average (a credit for several recordings); never more than the core's documents."""
+    factor = lookup.factors.get(namespace, 1.0)
+    if df <= 0 or factor == 1.0:
+        return df
+    return max(1, min(lookup.docs, round(df * factor)))
+
+
 async def _fetch(
     conn: AsyncConnection[Any], core: Core, lookup: Lookup, opts: SearchOptions, *, documents: bool = False
 ) -> None:
-    """Fetch what the compiler asked for; with ``documents``, also the core's number of documents (one round
-    trip for both: the row with a NULL lexeme)."""
+    """Fetch what the compiler asked for; with ``documents``, also the number of documents of the core and of
+    its linked parts (one round trip for both: the rows with a NULL lexeme)."""
     vocab = sql.Identifier(SEARCH_SCHEMA, VOCAB_TABLE)
     if lookup.want_df or documents:
         wanted = sorted(lookup.want_df)
-        query = sql.SQL("SELECT lexeme, df FROM {} WHERE core = %s AND lexeme = ANY(%s)").format(vocab)
+        spaces = {lexeme: _namespace(core, lexeme) for lexeme in wanted}
+        query = sql.SQL("SELECT core, lexeme, df FROM {} WHERE core = ANY(%s) AND lexeme = ANY(%s)").format(vocab)
+        args: tuple[Any, ...] = (sorted(set(spaces.values())), wanted)
         if documents:
-            query = sql.SQL("SELECT NULL, docs FROM {} WHERE core = %s UNION ALL {}").format(
+            query = sql.SQL("SELECT core, NULL, docs FROM {} WHERE core = ANY(%s) UNION ALL {}").format(
                 sql.Identifier(SEARCH_SCHEMA, STATS_TABLE), query
             )
-        found = dict(await _rows(conn, query, (core.name, core.name, wanted) if documents else (core.name, wanted)))
+            args = (_namespaces(core), *args)
+        found: dict[tuple[str, str | None], int] = {}
+        for namespace, lexeme, df in await _rows(conn, query, args):
+            found[(namespace, lexeme)] = int(df)
         if documents:
-            lookup.docs = int(found.pop(None, 0))
+            lookup.docs = found.get((core.name, None), 0)
+            for link in core.links:
+                part_docs = found.get((link.part.name, None), 0)
+                lookup.factors[link.part.name] = lookup.docs / part_docs if part_docs else 1.0
         for lexeme in wanted:
-            lookup.df[lexeme] = int(found.get(lexeme, 0))
+            lookup.df[lexeme] = _scaled(lookup, spaces[lexeme], found.get((spaces[lexeme], lexeme), 0))
         lookup.want_df.clear()
     keys = sorted(lookup.want_expansions, key=repr)
     fuzzy = [key for key in keys if key[0] == "fuzzy"]
     if fuzzy:
-        lookup.expansions.update(zip(fuzzy, await _fuzzy(conn, core, fuzzy, opts), strict=True))
+        lookup.expansions.update(zip(fuzzy, await _fuzzy(conn, core, lookup, fuzzy, opts), strict=True))
     for key in keys:
         if key[0] == "wildcard":
-            lookup.expansions[key] = await _wildcard(conn, core, key[1], key[2], opts)
+            lookup.expansions[key] = await _wildcard(conn, core, lookup, key[1], key[2], opts)
         elif key[0] == "range":
-            lookup.expansions[key] = await _text_range(conn, core, key, opts)
+            lookup.expansions[key] = await _text_range(conn, core, lookup, key, opts)
     lookup.want_expansions.clear()
 
 
 async def _fuzzy(
-    conn: AsyncConnection[Any], core: Core, keys: list[tuple[Any, ...]], opts: SearchOptions
+    conn: AsyncConnection[Any], core: Core, lookup: Lookup, keys: list[tuple[Any, ...]], opts: SearchOptions
 ) -> list[list[tuple[str, int, int]]]:
     """Per ``("fuzzy", field, word, edits)``: vocabulary words of the field within ``edits`` of ``word``:
     candidates sharing its first one or two letters or its last two (a typo rarely hits both ends), then the
     exact distance. One round trip for all the words."""
     parts: list[sql.Composable] = []
-    params: dict[str, Any] = {"core": core.name, "cap": opts.fuzzy_scan}
+    params: dict[str, Any] = {"cap": opts.fuzzy_scan}
     for i, (_, name, word, edits) in enumerate(keys):
         head = f"{name}:{word[: 1 if len(word) < 5 else 2]}"
         tail = word[-2:][::-1]
         size = len(name) + 1 + len(word)
         values = {
+            "core": core.part_of(name).name,
             "lo": head,
             "hi": head + _TOP,
             "rlo": tail,
@@ -138,9 +165,9 @@ async def _fuzzy(
         parts.append(
             sql.SQL(
                 "SELECT {i} AS k, lexeme, df FROM ("
-                "(SELECT lexeme, df FROM {v} WHERE core = %(core)s AND lexeme >= {lo} AND lexeme < {hi}"
+                "(SELECT lexeme, df FROM {v} WHERE core = {core} AND lexeme >= {lo} AND lexeme < {hi}"
                 " AND length(lexeme) BETWEEN {min} AND {max} LIMIT %(cap)s) UNION "
-                '(SELECT lexeme, df FROM {v} WHERE core = %(core)s AND reverse(lexeme) COLLATE "C" >= {rlo}'
+                '(SELECT lexeme, df FROM {v} WHERE core = {core} AND reverse(lexeme) COLLATE "C" >= {rlo}'
                 ' AND reverse(lexeme) COLLATE "C" < {rhi} AND left(lexeme, {plen}) = {prefix}'
                 " AND length(lexeme) BETWEEN {min} AND {max} LIMIT %(cap)s)) x{i}"
             ).format(i=sql.Literal(i), v=sql.Identifier(SEARCH_SCHEMA, VOCAB_TABLE), **p)
@@ -150,7 +177,7 @@ async def _fuzzy(
         _, name, word, edits = keys[i]
         distance = OSA.distance(word, lexeme[len(name) + 1 :], score_cutoff=edits)
         if distance <= edits:
-            scored[i].append((distance, -int(df), lexeme))
+            scored[i].append((distance, -_scaled(lookup, core.part_of(name).name, int(df)), lexeme))
     return [
         [(lexeme, -neg_df, distance) for distance, neg_df, lexeme in sorted(found)[: opts.max_fuzzy]]
         for found in scored
@@ -162,7 +189,7 @@ def _like(text: str) -> str:
 
 
 async def _wildcard(
-    conn: AsyncConnection[Any], core: Core, name: str, pattern: str, opts: SearchOptions
+    conn: AsyncConnection[Any], core: Core, lookup: Lookup, name: str, pattern: str, opts: SearchOptions
 ) -> list[tuple[str, int, int]]:
     cut = min((i for i, c in enumerate(pattern) if c in "*?"), default=len(pattern))
     prefix = f"{name}:{pattern[:cut]}"
@@ -171,12 +198,13 @@ async def _wildcard(
         "SELECT lexeme, df FROM {} WHERE core = %s AND lexeme >= %s AND lexeme < %s AND lexeme LIKE %s"
         " ORDER BY df DESC LIMIT %s"
     ).format(sql.Identifier(SEARCH_SCHEMA, VOCAB_TABLE))
-    rows = await _rows(conn, query, (core.name, prefix, prefix + _TOP, like, opts.max_expansions))
-    return [(str(lexeme), int(df), 0) for lexeme, df in rows]
+    namespace = core.part_of(name).name
+    rows = await _rows(conn, query, (namespace, prefix, prefix + _TOP, like, opts.max_expansions))
+    return [(str(lexeme), _scaled(lookup, namespace, int(df)), 0) for lexeme, df in rows]
 
 
 async def _text_range(
-    conn: AsyncConnection[Any], core: Core, key: tuple[Any, ...], opts: SearchOptions
+    conn: AsyncConnection[Any], core: Core, lookup: Lookup, key: tuple[Any, ...], opts: SearchOptions
 ) -> list[tuple[str, int, int]]:
     _, name, low, high, include_low, include_high = key
     field = f"{name}:"
@@ -190,14 +218,20 @@ async def _text_range(
         sql.SQL(">=" if include_low or low is None else ">"),
         sql.SQL("<=" if include_high or high is None else "<"),
     )
-    rows = await _rows(conn, query, (core.name, lo, hi, field, field + _TOP, opts.max_expansions))
-    return [(str(lexeme), int(df), 0) for lexeme, df in rows]
+    namespace = core.part_of(name).name
+    rows = await _rows(conn, query, (namespace, lo, hi, field, field + _TOP, opts.max_expansions))
+    return [(str(lexeme), _scaled(lookup, namespace, int(df)), 0) for lexeme, df in rows]
 
 
-def _columns(core: Core) -> sql.Composed:
-    """The candidate's columns; ``doc || ''`` detoasts the document once for all the score's tests."""
-    typed = [sql.Identifier(typed_column(n, k)) for n, k in core.typed.items()]
-    return sql.SQL(", ").join([sql.SQL("id, pop, doc || ''::tsvector AS doc"), *typed])
+def _joins(links: list[Link]) -> sql.Composable:
+    return sql.SQL("").join(sql.SQL(link.join).format(**_SCHEMAS) for link in links)
+
+
+def _merge_links(*groups: list[Link]) -> list[Link]:
+    found: list[Link] = []
+    for group in groups:
+        found.extend(link for link in group if link not in found)
+    return found
 
 
 async def _rank(
@@ -212,37 +246,45 @@ async def _rank(
     best: bool = False,
 ) -> list[tuple[Any, ...]]:
     """The first ``need`` of (id, raw, number of candidates, best raw), the candidates being ``carried`` (ids
-    found by an earlier tier) and at most ``cap`` other documents matching ``cond``. ``best``: every candidate
-    scores ``compiled.best_score``, so no document is read."""
+    found by an earlier tier) and at most ``cap`` other documents matching ``cond``, looked up from its
+    cheapest source (``Match.source``) and checked with the condition itself. ``best``: every candidate scores
+    ``compiled.best_score``, so no score is computed."""
     params = Params()
     params.values.update(compiled.params.values)
     score: sql.Composable
     score = sql.SQL("{}::float8").format(params.add(compiled.best_score)) if best else compiled.score(params)
     if core.pop_weight:
-        score = sql.SQL("({} + {} * log(1 + pop))").format(score, params.add(core.pop_weight))
-    columns = sql.SQL("id, pop") if best else _columns(core)
+        score = sql.SQL("({} + {} * log(1 + x.pop))").format(score, params.add(core.pop_weight))
+    joins = _joins(_merge_links(cond.links(), [] if best else compiled.links()))
     where = cond.sql(params)
+    table = _table(core)
+    parts: list[sql.Composable] = []
     if carried:
         ids = params.add(carried)
-        where = sql.SQL("{} AND NOT (id = ANY({}))").format(where, ids)
-        candidates: sql.Composable = sql.SQL("(SELECT {c} FROM {t} WHERE id = ANY({ids})) UNION ALL ").format(
-            c=columns, t=_table(core), ids=ids
+        parts.append(
+            sql.SQL("(SELECT x.id, x.pop, {score} AS raw FROM {table} x{joins} WHERE x.id = ANY({ids}))").format(
+                score=score, table=table, joins=joins, ids=ids
+            )
         )
-    else:
-        candidates = sql.SQL("")
+        where = sql.SQL("{} AND NOT (x.id = ANY({}))").format(where, ids)
+    parts.append(
+        sql.SQL(
+            "(SELECT x.id, x.pop, {score} AS raw FROM ({source}) r JOIN {table} x ON x.id = r.id{joins}"
+            " WHERE {where} LIMIT {cap})"
+        ).format(
+            score=score,
+            source=cond.source(core.table, params),
+            table=table,
+            joins=joins,
+            where=where,
+            cap=params.add(cap),
+        )
+    )
     query = sql.SQL(
         "SELECT id, raw, count(*) OVER () AS n, max(raw) OVER () AS top FROM ("
-        "SELECT id, pop, {score} AS raw FROM ({candidates}(SELECT {columns} FROM {table} WHERE {where} LIMIT {cap})) c"
+        "SELECT DISTINCT ON (id) id, pop, raw FROM ({candidates}) u ORDER BY id"
         ") s ORDER BY raw DESC, pop DESC, id LIMIT {need}"
-    ).format(
-        score=score,
-        candidates=candidates,
-        columns=columns,
-        table=_table(core),
-        where=where,
-        cap=params.add(cap),
-        need=params.add(need),
-    )
+    ).format(candidates=sql.SQL(" UNION ALL ").join(parts), need=params.add(need))
     return await _rows(conn, query, params.values)
 
 
@@ -252,12 +294,20 @@ async def _count(conn: AsyncConnection[Any], core: Core, compiled: Compiled, opt
     if compiled.loose_min < exact:
         params = Params()
         params.values.update(compiled.params.values)
-        query = sql.SQL("SELECT count(*) FROM (SELECT FROM {} WHERE {} LIMIT {}) x").format(
-            _table(core), compiled.loose.sql(params), params.add(exact)
+        loose = compiled.loose
+        query = sql.SQL(
+            "SELECT count(DISTINCT id), count(*) FROM (SELECT x.id FROM ({source}) r JOIN {table} x ON x.id = r.id"
+            "{joins} WHERE {where} LIMIT {exact}) c"
+        ).format(
+            source=loose.source(core.table, params),
+            table=_table(core),
+            joins=_joins(loose.links()),
+            where=loose.sql(params),
+            exact=params.add(exact),
         )
-        counted = int((await _rows(conn, query, params.values))[0][0])
-        if counted < exact:
-            return counted
+        distinct, counted = (await _rows(conn, query, params.values))[0]
+        if int(counted) < exact:
+            return int(distinct)
     return min(opts.count_cap, max(exact, compiled.loose_min))
 
 

@@ -35,34 +35,34 @@ from psycopg import sql
 
 from mirror.packet import PendingChange
 from mirror.search.build import DocumentMaker, _cyclic_gc_paused, source_query, vocabulary_filter
-from mirror.search.catalog import CATALOG
-from mirror.search.cores import Core
+from mirror.search.catalog import PARTS
+from mirror.search.cores import Part
 from mirror.search.refresh_scope import expand, touched
-from mirror.search.schema import SEARCH_SCHEMA, STATS_TABLE, VOCAB_TABLE, typed_column
+from mirror.search.schema import SEARCH_SCHEMA, STATS_TABLE, VOCAB_TABLE, columns, typed_terms
 
 CHUNK = 5000
 
 
-def _merge_statement(core: Core) -> sql.Composed:
-    """One statement folding the chunk's new documents (``fresh``) into the core's table, the vocabulary and the
+def _merge_statement(part: Part) -> sql.Composed:
+    """One statement folding the chunk's new documents (``fresh``) into the part's table, the vocabulary and the
     stats: documents that did not change are left alone; the vocabulary gets the per-lexeme difference between
     the changed documents' old and new lexemes (only non-zero differences are written, a lexeme whose count
     reaches 0 is deleted). Every part reads the state before the statement, so the old documents are what the
     differences are taken from. Returns the documents updated, added and removed."""
-    table = sql.Identifier(SEARCH_SCHEMA, core.table)
+    table = sql.Identifier(SEARCH_SCHEMA, part.table)
     vocab = sql.Identifier(SEARCH_SCHEMA, VOCAB_TABLE)
-    columns = [sql.Identifier(c) for c in _columns(core)]
-    values = sql.SQL(", ").join(columns[1:])
-    old_values = sql.SQL(", ").join(sql.SQL("o.{}").format(c) for c in columns[1:])
-    new_values = sql.SQL(", ").join(sql.SQL("f.{}").format(c) for c in columns[1:])
+    names = [sql.Identifier(c) for c in columns(part)]
+    values = sql.SQL(", ").join(names[1:])
+    old_values = sql.SQL(", ").join(sql.SQL("o.{}").format(c) for c in names[1:])
+    new_values = sql.SQL(", ").join(sql.SQL("f.{}").format(c) for c in names[1:])
     return sql.SQL(
         "WITH o AS (SELECT {columns} FROM {table} WHERE id = ANY(%(ids)s)),"
-        " ch AS (SELECT o.id AS old_id, f.id AS new_id, o.doc AS old_doc, f.doc AS new_doc"
+        " ch AS (SELECT o.id AS old_id, f.id AS new_id, o.doc || o.extra AS old_doc, f.doc || f.extra AS new_doc"
         " FROM o FULL JOIN {fresh} f ON f.id = o.id WHERE ({old_values}) IS DISTINCT FROM ({new_values})),"
-        " d AS (SELECT lexeme, sum(n)::integer AS n FROM ("
+        " d AS (SELECT lexeme, sum(n)::integer AS n FROM ((SELECT lexeme, n FROM ("
         "SELECT unnest(tsvector_to_array(old_doc)) AS lexeme, -1 AS n FROM ch WHERE old_doc IS DISTINCT FROM new_doc"
         " UNION ALL SELECT unnest(tsvector_to_array(new_doc)), 1 FROM ch WHERE old_doc IS DISTINCT FROM new_doc) u"
-        " WHERE {counted} GROUP BY lexeme HAVING sum(n) <> 0),"
+        " WHERE {counted}){typed}) v GROUP BY lexeme HAVING sum(n) <> 0),"
         " emptied AS (DELETE FROM {vocab} v USING d WHERE v.core = %(core)s AND v.lexeme = d.lexeme"
         " AND v.df + d.n <= 0),"
         " counts AS (INSERT INTO {vocab} AS v (core, lexeme, df) SELECT %(core)s, d.lexeme, d.n FROM d"
@@ -77,46 +77,56 @@ def _merge_statement(core: Core) -> sql.Composed:
         " WHERE core = %(core)s)"
         " SELECT (SELECT count(*) FROM updated), (SELECT count(*) FROM added), (SELECT count(*) FROM removed)"
     ).format(
-        columns=sql.SQL(", ").join(columns),
-        fresh_columns=sql.SQL(", ").join(sql.SQL("f.{}").format(c) for c in columns),
+        columns=sql.SQL(", ").join(names),
+        fresh_columns=sql.SQL(", ").join(sql.SQL("f.{}").format(c) for c in names),
         values=values,
         old_values=old_values,
         new_values=new_values,
         table=table,
-        fresh=_fresh_table(core),
+        fresh=_fresh_table(part),
         vocab=vocab,
         stats=sql.Identifier(SEARCH_SCHEMA, STATS_TABLE),
-        counted=vocabulary_filter(core, "lexeme"),
+        counted=vocabulary_filter(part, "lexeme"),
+        typed=_typed_deltas(part),
     )
 
 
-def _columns(core: Core) -> list[str]:
-    return ["id", "doc", "pop", *(typed_column(n, k) for n, k in core.typed.items())]
+def _typed_deltas(part: Part) -> sql.Composable:
+    """The vocabulary differences of the changed documents' typed terms (``typed_terms``): -1 for each term of
+    an old document, +1 for each of a new one."""
+    old, new = typed_terms(part, "o"), typed_terms(part, "f")
+    if not old:
+        return sql.SQL("")
+    return sql.SQL(
+        " UNION ALL (SELECT t.term, -1 FROM ch JOIN o ON o.id = ch.old_id, LATERAL ({}) t)"
+        " UNION ALL (SELECT t.term, 1 FROM ch JOIN {} f ON f.id = ch.new_id, LATERAL ({}) t)"
+    ).format(sql.SQL(old), _fresh_table(part), sql.SQL(new))
 
 
-def _fresh_table(core: Core) -> sql.Identifier:
-    return sql.Identifier("pg_temp", f"mbm_fresh_{core.table}")
+def _fresh_table(part: Part) -> sql.Identifier:
+    return sql.Identifier("pg_temp", f"mbm_fresh_{part.table}")
 
 
-def refresh_documents(conn: psycopg.Connection[Any], core: Core, ids: Sequence[int]) -> int:
-    """Rebuild the documents ``ids`` of ``core`` from the live tables (deleting those whose entity is gone);
+def refresh_documents(conn: psycopg.Connection[Any], part: Part, ids: Sequence[int]) -> int:
+    """Rebuild the documents ``ids`` of ``part`` from the live tables (deleting those whose entity is gone);
     returns how many documents changed (updated, added or removed).
 
     The connection's work runs on a thread, in order: while Python analyses one chunk's rows the server already
     runs the next chunk's source query and folds the previous chunk's documents in."""
-    fresh = _fresh_table(core)
-    columns = sql.SQL(", ").join(map(sql.Identifier, _columns(core)))
-    copy_fresh = sql.SQL("COPY {} ({}) FROM STDIN").format(fresh, columns)
-    merge = _merge_statement(core)
+    fresh = _fresh_table(part)
+    copy_fresh = sql.SQL("COPY {} ({}) FROM STDIN").format(
+        fresh, sql.SQL(", ").join(map(sql.Identifier, columns(part)))
+    )
+    merge = _merge_statement(part)
     conn.execute(
         sql.SQL("CREATE TEMP TABLE IF NOT EXISTS {} (LIKE {}) ON COMMIT DROP").format(
-            fresh, sql.Identifier(SEARCH_SCHEMA, core.table)
+            fresh, sql.Identifier(SEARCH_SCHEMA, part.table)
         )
     )
 
     def fetch(chunk: list[int]) -> tuple[list[str], list[tuple[Any, ...]]]:
         with conn.cursor() as cur:
-            cur.execute(source_query(core, "musicbrainz", True), {"ids": chunk})
+            cur.execute(source_query(part, "musicbrainz", True), {"ids": chunk})
             assert cur.description is not None
             return [c.name for c in cur.description], cur.fetchall()
 
@@ -126,7 +136,7 @@ def refresh_documents(conn: psycopg.Connection[Any], core: Core, ids: Sequence[i
             with cur.copy(copy_fresh) as copy:
                 for row in rows:
                     copy.write_row(row)
-            counts = cur.execute(merge, {"ids": chunk, "core": core.name}).fetchone()
+            counts = cur.execute(merge, {"ids": chunk, "core": part.name}).fetchone()
         return sum(counts or ())
 
     chunks = [sorted(ids[start : start + CHUNK]) for start in range(0, len(ids), CHUNK)]
@@ -138,7 +148,7 @@ def refresh_documents(conn: psycopg.Connection[Any], core: Core, ids: Sequence[i
             names, rows = fetched.result()
             if number + 1 < len(chunks):
                 fetched = server.submit(fetch, chunks[number + 1])
-            maker = DocumentMaker(core, names)
+            maker = DocumentMaker(part, names)
             folded.append(server.submit(fold, chunk, [maker.row(row) for row in rows]))
             del rows
         return sum(future.result() for future in folded)
@@ -168,9 +178,9 @@ def refresh(conn: psycopg.Connection[Any], changes: Sequence[PendingChange]) -> 
         return Refreshed(0, 0)
     ids = expand(conn, touched(changes))
     documents = changed = 0
-    for core in CATALOG.values():
-        wanted = ids.get(core.table)
+    for part in PARTS.values():
+        wanted = ids.get(part.table)
         if wanted:
             documents += len(wanted)
-            changed += refresh_documents(conn, core, sorted(wanted))
+            changed += refresh_documents(conn, part, sorted(wanted))
     return Refreshed(documents, changed)

@@ -24,7 +24,7 @@ import psycopg
 from psycopg import sql
 
 from mirror.packet import PendingChange, split_table_name
-from mirror.search.catalog import ANNOTATED, CATALOG
+from mirror.search.catalog import ANNOTATED, CATALOG, PARTS
 
 # Entity types whose ids the changes may name (column names, table names).
 BASES = frozenset(
@@ -40,17 +40,17 @@ BASES = frozenset(
 _RAW = {"track_raw": "release_raw", "cdtoc_raw": "release_raw", "release_raw": "release_raw"}
 
 # core table -> statements adding ids from other sets; each has %(name)s arrays of the sets computed so far.
+# (A credit's names are the ``artist_credit`` part's, and the release fields a recording shows the ``medium``
+# part's: their changes reach no recording, release or release group document.)
 _EXPAND: list[tuple[str, str]] = [
     ("artist_credit", "SELECT artist_credit FROM {mb}.artist_credit_name WHERE artist = ANY(%(artist)s)"),
-    ("release", "SELECT id FROM {mb}.release WHERE artist_credit = ANY(%(artist_credit)s)"),
     ("release", "SELECT id FROM {mb}.release WHERE release_group = ANY(%(release_group)s)"),
     ("release", "SELECT release FROM {mb}.medium WHERE id = ANY(%(medium)s)"),
     ("release", "SELECT release FROM {mb}.release_label WHERE label = ANY(%(label)s)"),
-    ("release_group", "SELECT id FROM {mb}.release_group WHERE artist_credit = ANY(%(artist_credit)s)"),
     ("release_group", "SELECT release_group FROM {mb}.release WHERE id = ANY(%(release)s)"),
+    ("medium", "SELECT id FROM {mb}.medium WHERE release = ANY(%(release)s)"),
     ("work", "SELECT entity1 FROM {mb}.l_artist_work WHERE entity0 = ANY(%(artist)s)"),
     ("work", "SELECT entity1 FROM {mb}.l_recording_work WHERE entity0 = ANY(%(recording)s)"),
-    ("recording", "SELECT id FROM {mb}.recording WHERE artist_credit = ANY(%(artist_credit)s)"),
     (
         "recording",
         "SELECT t.recording FROM {mb}.track t JOIN {mb}.medium m ON m.id = t.medium WHERE m.release = ANY(%(release)s)",
@@ -130,11 +130,11 @@ def relevant_columns() -> dict[str, frozenset[str] | None]:
     (None: every update may, the table being order-sensitive). Tables no core reads are absent."""
     columns: dict[str, set[str]] = defaultdict(set)
     sensitive: set[str] = set()
-    for core in CATALOG.values():
-        identifiers = set(_IDENTIFIER.findall(core.source))
-        for table in _TABLE.findall(core.source):
+    for part in PARTS.values():
+        identifiers = set(_IDENTIFIER.findall(part.source))
+        for table in _TABLE.findall(part.source):
             columns[table] |= identifiers | _ENTITY_COLUMNS
-        sensitive |= order_sensitive_tables(core.source)
+        sensitive |= order_sensitive_tables(part.source)
     return {table: None if table in sensitive else frozenset(names) for table, names in columns.items()}
 
 
@@ -187,19 +187,19 @@ def naming_columns() -> dict[str, frozenset[tuple[str, str]]]:
     names: dict[str, set[tuple[str, str]]] = defaultdict(set)
     cores = {core.table for core in CATALOG.values()}
     intermediate = BASES - cores
-    for core in CATALOG.values():
-        bindings = _bindings(core.source)
+    for part in PARTS.values():
+        bindings = _bindings(part.source)
         for table, alias, position in bindings:
-            if table == core.table and alias == "x":
+            if table == part.table and alias == "x":
                 continue
             if table.startswith("l_"):  # l_<a>_<b>: entity0 is an <a>, entity1 a <b>
-                if table.startswith(f"l_{core.table}_"):
-                    names[table].add(("entity0", core.table))
-                if table.endswith(f"_{core.table}"):
-                    names[table].add(("entity1", core.table))
+                if table.startswith(f"l_{part.table}_"):
+                    names[table].add(("entity0", part.table))
+                if table.endswith(f"_{part.table}"):
+                    names[table].add(("entity1", part.table))
             else:
-                names[table].add((core.table, core.table))
-            scope = _enclosing_subquery(core.source, position)
+                names[table].add((part.table, part.table))
+            scope = _enclosing_subquery(part.source, position)
             tied_to_row = alias is not None and _compared(scope, _column(alias, r"\w+"), r"x\.\w+")
             for kind in intermediate:
                 column = _column(alias, re.escape(kind))

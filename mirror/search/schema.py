@@ -1,11 +1,14 @@
-"""The search schema: one table per core, the vocabulary and the build record.
+"""The search schema: one table per part (each core's own, and the shared ones), the vocabulary, the build record.
 
-``search.<table>`` (``release``, ``release_group``, ...): ``id`` (the entity's row id), ``doc`` (a tsvector of
-field-prefixed lexemes: ``release:moon`` with positions for phrases, ``release=dark side of the moon`` for the
-whole value, ``reid:<mbid>`` for keywords; one GIN index serves fielded terms, prefixes ``:*``, phrases ``<->``
-and booleans), ``pop`` (popularity) and one array column per int or date field for ranges (``n_tnum``,
-``d_date``). ``search.vocab`` holds each lexeme's document frequency per core (IDF weights, typo tolerance,
-wildcard expansion); ``search.stats`` the number of documents per core and when they were built.
+``search.<table>`` (``release``, ``release_group``, ``artist_credit``, ``medium``...): ``id`` (the entity's row
+id), ``doc`` (a tsvector of field-prefixed lexemes: ``release:moon`` with positions for phrases,
+``reid:<mbid>`` for keywords; one GIN index serves fielded terms, prefixes ``:*``, phrases ``<->`` and
+booleans), ``extra`` (the same, not indexed: whole values such as ``release=dark side of the moon`` for
+exact-match ranking, and the low-selectivity fields such as ``status:official``), ``pop`` (popularity), the
+part's keys (``credit``: the entity's artist credit) and one array column per int or date field for ranges
+(``n_tnum``, ``d_date``). ``search.vocab`` holds each lexeme's document frequency per part (IDF weights, typo
+tolerance, wildcard expansion); ``search.stats`` the number of documents per part and when they were built.
+``search.tsvector_agg`` concatenates the documents of several part rows (a recording's mediums).
 
 The DDL is plain text here (identifiers quoted) so that the Alembic migration and the builder use the same
 definitions. The import builds a complete ``search__mbm_new`` and swaps it in with the other schemas.
@@ -13,7 +16,7 @@ definitions. The import builds a complete ``search__mbm_new`` and swaps it in wi
 
 from __future__ import annotations
 
-from mirror.search.cores import Core
+from mirror.search.cores import Part
 
 SEARCH_SCHEMA = "search"
 VOCAB_TABLE = "vocab"
@@ -30,43 +33,67 @@ def typed_column(name: str, kind: str) -> str:
     return ("n_" if kind == "int" else "d_") + name
 
 
-def table_ddl(schema: str, core: Core) -> str:
-    """CREATE TABLE of one core's search table, without keys or indexes."""
+def table_ddl(schema: str, part: Part) -> str:
+    """CREATE TABLE of one part's search table, without keys or indexes."""
+    keys = "".join(f", {quote(name)} integer" for name in part.keys)
     typed = "".join(
         f", {quote(typed_column(name, kind))} {'integer[]' if kind == 'int' else 'text[]'}"
-        for name, kind in core.typed.items()
+        for name, kind in part.typed.items()
     )
     return (
-        f"CREATE TABLE {quote(schema)}.{quote(core.table)} (id integer NOT NULL, doc tsvector NOT NULL, "
-        f"pop real NOT NULL DEFAULT 0{typed})"
+        f"CREATE TABLE {quote(schema)}.{quote(part.table)} (id integer NOT NULL, doc tsvector NOT NULL, "
+        f"extra tsvector NOT NULL DEFAULT '', pop real NOT NULL DEFAULT 0{keys}{typed})"
     )
 
 
-def index_ddl(schema: str, core: Core) -> list[str]:
-    """Keys and indexes of one core's search table (built after the load)."""
-    table = f"{quote(schema)}.{quote(core.table)}"
+def columns(part: Part) -> list[str]:
+    """The columns of a part's table, in the order a ``DocumentMaker`` writes them."""
+    return ["id", "doc", "extra", "pop", *part.keys, *(typed_column(n, k) for n, k in part.typed.items())]
+
+
+def index_ddl(schema: str, part: Part) -> list[str]:
+    """Keys and indexes of one part's search table (built after the load)."""
+    table = f"{quote(schema)}.{quote(part.table)}"
     return [
-        f"ALTER TABLE {table} ADD CONSTRAINT {quote(core.table + '_pkey')} PRIMARY KEY (id)",
-        f"CREATE INDEX {quote(core.table + '_doc')} ON {table} USING gin (doc)",
+        f"ALTER TABLE {table} ADD CONSTRAINT {quote(part.table + '_pkey')} PRIMARY KEY (id)",
+        f"CREATE INDEX {quote(part.table + '_doc')} ON {table} USING gin (doc)",
     ]
 
 
 def shared_ddl(schema: str) -> list[str]:
-    """The vocabulary and stats tables."""
+    """The vocabulary and stats tables, and the aggregate that concatenates documents."""
     s = quote(schema)
     return [
         f'CREATE TABLE {s}.{VOCAB_TABLE} (core text NOT NULL, lexeme text COLLATE "C" NOT NULL, '
         "df integer NOT NULL, PRIMARY KEY (core, lexeme))",
         f'CREATE INDEX vocab_reverse ON {s}.{VOCAB_TABLE} (core, (reverse(lexeme)) COLLATE "C")',
         f"CREATE TABLE {s}.{STATS_TABLE} (core text PRIMARY KEY, docs bigint NOT NULL, built timestamptz NOT NULL)",
+        f"CREATE AGGREGATE {s}.tsvector_agg(tsvector) (SFUNC = tsvector_concat, STYPE = tsvector)",
     ]
 
 
-def create_all(schema: str, cores: list[Core]) -> list[str]:
+def create_all(schema: str, parts: list[Part]) -> list[str]:
     """Every statement that creates an empty, indexed search schema (used by the migration)."""
     statements = [f"CREATE SCHEMA IF NOT EXISTS {quote(schema)}"]
-    for core in cores:
-        statements.append(table_ddl(schema, core))
-        statements.extend(index_ddl(schema, core))
+    for part in parts:
+        statements.append(table_ddl(schema, part))
+        statements.extend(index_ddl(schema, part))
     statements.extend(shared_ddl(schema))
     return statements
+
+
+def typed_terms(part: Part, alias: str) -> str:
+    """A SELECT of the terms (``field:value``) the typed columns of row ``alias`` hold, each once, or None when
+    the part has no typed field: an int field's values, and a date's whole value and each prefix ending before
+    a ``-`` (``1990-05-01``: ``1990``, ``1990-05``, ``1990-05-01``). The vocabulary counts these like lexemes."""
+    selects = []
+    for name, kind in part.typed.items():
+        column = f"{alias}.{quote(typed_column(name, kind))}"
+        if kind == "int":
+            selects.append(f"SELECT '{name}:' || v FROM unnest({column}) v")
+        else:
+            selects.append(
+                f"SELECT '{name}:' || d FROM unnest({column}) v, LATERAL (SELECT v AS d UNION ALL SELECT left(v, i - 1)"
+                " FROM generate_series(2, length(v)) i WHERE substr(v, i, 1) = '-') t"
+            )
+    return "SELECT DISTINCT term FROM (" + " UNION ALL ".join(selects) + ") terms (term)" if selects else ""

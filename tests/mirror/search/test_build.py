@@ -1,4 +1,5 @@
-"""The search index built by the import: one document per entity, the fields of the contract, the vocabulary."""
+"""The search index built by the import: one document per entity (and per credit and medium, the parts shared
+through links), the fields of the contract, the vocabulary."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from mirror.search import build
 from mirror.search.analyze import tokens
 from mirror.search.build import index_state, source_query, vocabulary_filter
 from mirror.search.bulk import BULK
-from mirror.search.catalog import CATALOG
+from mirror.search.catalog import PARTS
+from mirror.search.schema import typed_terms
 
 DATASET = "ds17"
 
@@ -30,25 +32,49 @@ def _one(conn: psycopg.Connection[tuple[object, ...]], query: str, *params: obje
     return row[0]
 
 
-@pytest.mark.parametrize("core", [c for c in CATALOG.values() if c.name not in ("annotation", "url", "cdstub")])
-def test_every_entity_has_one_document(conn: psycopg.Connection[tuple[object, ...]], core: object) -> None:
-    name = core.table  # type: ignore[attr-defined]
+@pytest.mark.parametrize("part", [p for p in PARTS.values() if p.name not in ("annotation", "url", "cdstub")])
+def test_every_entity_has_one_document(conn: psycopg.Connection[tuple[object, ...]], part: object) -> None:
+    name = part.table  # type: ignore[attr-defined]
     assert _one(conn, f"SELECT count(*) FROM search.{name}") == _one(conn, f"SELECT count(*) FROM musicbrainz.{name}")
 
 
-def test_recording_documents_carry_their_releases_fields(conn: psycopg.Connection[tuple[object, ...]]) -> None:
+def test_recordings_reach_their_releases_fields_through_their_mediums(
+    conn: psycopg.Connection[tuple[object, ...]],
+) -> None:
     rows = conn.execute(
-        "SELECT t.recording, r.name, m.track_count, t.position, r.gid::text FROM musicbrainz.track t "
-        "JOIN musicbrainz.medium m ON m.id = t.medium JOIN musicbrainz.release r ON r.id = m.release LIMIT 20"
+        "SELECT t.recording, t.medium, r.name, m.track_count, t.position, t.gid::text, r.gid::text "
+        "FROM musicbrainz.track t JOIN musicbrainz.medium m ON m.id = t.medium "
+        "JOIN musicbrainz.release r ON r.id = m.release LIMIT 20"
     ).fetchall()
     assert rows
-    for recording, release, track_count, position, reid in rows:
-        doc = str(_one(conn, "SELECT doc::text FROM search.recording WHERE id = %s", recording))
+    for recording, medium, release, track_count, position, tid, reid in rows:
+        doc, tnum = conn.execute(
+            "SELECT doc::text, n_tnum FROM search.recording WHERE id = %s", (recording,)
+        ).fetchone()
+        assert f"'tid:{tid}'" in doc
+        assert position in tnum
+        medium_doc, tracks = conn.execute(
+            "SELECT doc::text, n_tracks FROM search.medium WHERE id = %s", (medium,)
+        ).fetchone()
         for word in tokens(str(release)):
-            assert f"'release:{word}'" in doc
-        assert f"'tracks:{track_count}'" in doc
-        assert f"'tnum:{position}'" in doc
-        assert f"'reid:{reid}'" in doc
+            assert f"'release:{word}'" in medium_doc
+        assert f"'reid:{reid}'" in medium_doc
+        assert tracks == [track_count]
+
+
+def test_credits_are_one_document_each_and_their_entities_keep_the_key(
+    conn: psycopg.Connection[tuple[object, ...]],
+) -> None:
+    row = conn.execute(
+        "SELECT r.id, r.artist_credit, ac.name FROM musicbrainz.recording r "
+        "JOIN musicbrainz.artist_credit ac ON ac.id = r.artist_credit LIMIT 1"
+    ).fetchone()
+    assert row is not None
+    recording, credit, name = row
+    assert _one(conn, "SELECT credit FROM search.recording WHERE id = %s", recording) == credit
+    doc = str(_one(conn, "SELECT doc::text FROM search.artist_credit WHERE id = %s", credit))
+    for word in tokens(str(name)):
+        assert f"'artist:{word}'" in doc
 
 
 def test_release_documents_have_catalogue_numbers_and_barcodes(conn: psycopg.Connection[tuple[object, ...]]) -> None:
@@ -63,38 +89,37 @@ def test_release_documents_have_catalogue_numbers_and_barcodes(conn: psycopg.Con
 
 def test_vocabulary_counts_documents_per_lexeme(conn: psycopg.Connection[tuple[object, ...]]) -> None:
     lexeme, df = conn.execute(
-        "SELECT lexeme, df FROM search.vocab WHERE core = 'recording' AND lexeme LIKE 'release:%' "
+        "SELECT lexeme, df FROM search.vocab WHERE core = 'medium' AND lexeme LIKE 'release:%' "
         "ORDER BY df DESC, lexeme LIMIT 1"
     ).fetchone() or (None, None)
     assert lexeme is not None
-    assert df == _one(conn, "SELECT count(*) FROM search.recording WHERE doc @@ %s::tsquery", f"'{lexeme}'")
+    assert df == _one(conn, "SELECT count(*) FROM search.medium WHERE doc @@ %s::tsquery", f"'{lexeme}'")
 
 
 def test_status_reports_the_index(conn: psycopg.Connection[tuple[object, ...]]) -> None:
     state = index_state(conn)
     assert state is not None
-    assert state["cores"] == len(CATALOG)
+    assert state["cores"] == len(PARTS)
     assert state["documents"] > 0
 
 
 @pytest.mark.parametrize("dataset", ["ds01", DATASET])
-@pytest.mark.parametrize("core", sorted(BULK))
+@pytest.mark.parametrize("part", sorted(BULK))
 def test_bulk_source_query_gives_the_rows_of_the_correlated_one(
-    imported_dataset: Callable[[str], str], dataset: str, core: str
+    imported_dataset: Callable[[str], str], dataset: str, part: str
 ) -> None:
     with psycopg.connect(libpq_url(imported_dataset(dataset))) as conn:
-        bulk = conn.execute(source_query(CATALOG[core], "musicbrainz", False)).fetchall()
+        bulk = conn.execute(source_query(PARTS[part], "musicbrainz", False)).fetchall()
         ids = [row[0] for row in bulk]
         assert ids
-        correlated = conn.execute(source_query(CATALOG[core], "musicbrainz", True), {"ids": ids}).fetchall()
+        correlated = conn.execute(source_query(PARTS[part], "musicbrainz", True), {"ids": ids}).fetchall()
         assert sorted(bulk, key=lambda row: row[0]) == sorted(correlated, key=lambda row: row[0])
 
 
 def _search_tables(conn: psycopg.Connection[tuple[object, ...]], schema: str) -> dict[str, list[tuple[object, ...]]]:
     out = {}
-    for core in CATALOG.values():
-        rows = conn.execute(f"SELECT *, doc::text FROM {schema}.{core.table} ORDER BY id").fetchall()
-        out[core.table] = [tuple(v for i, v in enumerate(row) if i != 1) for row in rows]
+    for part in PARTS.values():
+        out[part.table] = conn.execute(f"SELECT * FROM {schema}.{part.table} ORDER BY id").fetchall()
     out["vocab"] = conn.execute(f"SELECT core, lexeme, df FROM {schema}.vocab ORDER BY core, lexeme").fetchall()
     return out
 
@@ -122,14 +147,18 @@ def test_vocabulary_is_the_document_frequency_of_every_counted_lexeme(
     imported_dataset: Callable[[str], str], dataset: str
 ) -> None:
     with psycopg.connect(libpq_url(imported_dataset(dataset))) as conn:
-        for core in CATALOG.values():
+        for part in PARTS.values():
+            terms = typed_terms(part, "d")
+            typed = f" UNION ALL SELECT t.term FROM {{table}} d, LATERAL ({terms}) t" if terms else ""
             counted = conn.execute(
                 sql.SQL(
-                    "SELECT word, count(*) FROM {} d, unnest(tsvector_to_array(d.doc)) word WHERE {} GROUP BY word"
-                    ' ORDER BY word COLLATE "C"'
-                ).format(sql.Identifier("search", core.table), vocabulary_filter(core))
+                    "SELECT word, count(*) FROM (SELECT word FROM {table} d,"
+                    " unnest(tsvector_to_array(d.doc || d.extra)) word WHERE {counted}"
+                    + typed
+                    + ') w GROUP BY word ORDER BY word COLLATE "C"'
+                ).format(table=sql.Identifier("search", part.table), counted=vocabulary_filter(part))
             ).fetchall()
             vocab = conn.execute(
-                "SELECT lexeme, df FROM search.vocab WHERE core = %s ORDER BY lexeme", (core.name,)
+                "SELECT lexeme, df FROM search.vocab WHERE core = %s ORDER BY lexeme", (part.name,)
             ).fetchall()
-            assert vocab == counted, core.name
+            assert vocab == counted, part.name
