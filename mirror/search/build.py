@@ -63,6 +63,8 @@ from mirror.search.schema import (
     shared_ddl,
     table_ddl,
     typed_terms,
+    vocabulary_index_ddl,
+    vocabulary_key_ddl,
 )
 
 BATCH = 2000
@@ -218,7 +220,7 @@ def _build_part(
     with writer.transaction():
         _exec(writer, table_ddl(target, part))
         with (
-            reader.cursor(name=f"search_{part.table}") as cursor,
+            reader.cursor(name=f"search_{part.table}", binary=True) as cursor,
             writer.cursor() as wcur,
             wcur.copy(copy_statement(target, part, freeze=True)) as copy,
         ):
@@ -436,9 +438,26 @@ def build_index(
                 if worker.is_alive():
                     worker.terminate()
                     worker.join()
-        writer.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(target, VOCAB_TABLE)))
+        _index_vocabulary(url, target)
         reader.rollback()
     return {name: counts[name] for name in PARTS}
+
+
+def _index_vocabulary(url: str, target: str) -> None:
+    """The vocabulary's indexes, built at once on two connections, then its statistics."""
+    statements = vocabulary_index_ddl(target)
+
+    def run(statement: str) -> None:
+        with psycopg.connect(libpq_url(url), autocommit=True, application_name=_APPLICATION) as conn:
+            conn.execute(sql.SQL("SET maintenance_work_mem = {}").format(sql.Literal(SORT_MEMORY)))
+            _exec(conn, statement)
+
+    with ThreadPoolExecutor(max_workers=len(statements), thread_name_prefix="search-vocabulary") as pool:
+        for future in [pool.submit(run, statement) for statement in statements]:
+            future.result()
+    with psycopg.connect(libpq_url(url), autocommit=True, application_name=_APPLICATION) as conn:
+        _exec(conn, vocabulary_key_ddl(target))
+        conn.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(target, VOCAB_TABLE)))
 
 
 def swap_in(conn: psycopg.Connection[Any], new: str = NEW_SCHEMA) -> None:

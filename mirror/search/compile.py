@@ -37,7 +37,7 @@ from psycopg.sql import Composable
 from mirror.errors import QueryTooComplex
 from mirror.search.analyze import keyword, normalize, tokens
 from mirror.search.build import field_terms
-from mirror.search.cores import Core, Link
+from mirror.search.cores import UNCOUNTED, Core, Link
 from mirror.search.lucene import BoolQuery, MatchAll, Node, Phrase, Range, Term
 from mirror.search.schema import SEARCH_SCHEMA, typed_column
 
@@ -293,8 +293,11 @@ class Compiled:
 
     def rarest(self, budget: int, need: int) -> Match | None:
         """The rarest word leaves matching at most ``budget`` documents together, and at least ``need`` if they
-        can; None when they would be every leaf (the Lucene condition alone is then as selective)."""
-        known = sorted((df, i) for i, (_, df) in enumerate(self.leaf_dfs) if df is not None)
+        can; None when they would be every leaf (the Lucene condition alone is then as selective). Only leaves
+        the index finds count: the others (int, date and low-selectivity fields) would have to be read in order."""
+        known = sorted(
+            (df, i) for i, (match, df) in enumerate(self.leaf_dfs) if df is not None and match.cost()[0] == 0
+        )
         chosen: list[Match] = []
         total = 0
         for df, i in known:
@@ -372,7 +375,10 @@ class Compiler:
             bounds = [0 if cond.const is False else cond.size for cond, _ in alternatives]
             known = [b for b in bounds if b is not None]
             self.leaf_dfs.append((match, sum(known) if len(known) == len(bounds) else None))
-        low = max((self.exact_df.get(cond.ts or "", 0) for cond, _ in alternatives), default=0)
+        low = max(
+            (self.exact_df.get(cond.ts, 0) if cond.ts is not None else cond.size or 0 for cond, _ in alternatives),
+            default=0,
+        )
         return match, match, low
 
     def boolean(self, node: BoolQuery, boost: float, scored: bool) -> tuple[Match, Match, int] | None:
@@ -552,6 +558,8 @@ class Compiler:
             cond = sql.SQL(
                 "EXISTS (SELECT 1 FROM unnest({0}) v WHERE v = {1} OR left(v, length({1}) + 1) = {1} || '-')"
             ).format(column, p.add(term))
+        if name in UNCOUNTED:
+            return [(Match(cond=cond, link=link), weight * EXPANDED_WEIGHT)]
         df = self.lookup.freq(f"{name}:{term}")
         return [(Match(cond=cond, link=link, size=df), weight * self.lookup.idf(df or 0))]
 

@@ -53,6 +53,11 @@ LOW_SELECTIVITY = frozenset(
 )
 
 
+# Int fields whose values are nearly all distinct (a duration in milliseconds): the vocabulary does not count
+# them (one row per value, for queries nobody makes), so their terms are scored like ranges.
+UNCOUNTED = frozenset({"dur"})
+
+
 @dataclass(frozen=True)
 class Part:
     """A table of search documents: a core's own (one per entity) or one a core reaches through a join

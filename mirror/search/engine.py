@@ -387,14 +387,16 @@ async def search(
                 conn,
                 sql.SQL(
                     "SELECT current_setting('statement_timeout'), current_setting('enable_seqscan'),"
-                    " set_config('statement_timeout', %s, true), set_config('enable_seqscan', 'off', true)"
+                    " current_setting('jit'), set_config('statement_timeout', %s, true),"
+                    " set_config('enable_seqscan', 'off', true), set_config('jit', 'off', true)"
                 ),
                 (f"{opts.timeout_ms}ms",),
             )
             result = await _run(conn, spec, query, limit, max(0, offset), opts)
             await conn.execute(
-                "SELECT set_config('statement_timeout', %s, true), set_config('enable_seqscan', %s, true)",
-                previous[0][:2],
+                "SELECT set_config('statement_timeout', %s, true), set_config('enable_seqscan', %s, true),"
+                " set_config('jit', %s, true)",
+                previous[0][:3],
             )
             return result
     except psycopg.errors.QueryCanceled as exc:

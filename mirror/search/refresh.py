@@ -125,7 +125,7 @@ def refresh_documents(conn: psycopg.Connection[Any], part: Part, ids: Sequence[i
     )
 
     def fetch(chunk: list[int]) -> tuple[list[str], list[tuple[Any, ...]]]:
-        with conn.cursor() as cur:
+        with conn.cursor(binary=True) as cur:
             cur.execute(source_query(part, "musicbrainz", True), {"ids": chunk})
             assert cur.description is not None
             return [c.name for c in cur.description], cur.fetchall()
