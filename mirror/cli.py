@@ -104,6 +104,28 @@ def cmd_init(args: argparse.Namespace, settings: Settings, console: Console) -> 
         console.print(f"database at revision {migrate.current_revision(engine)}")
     finally:
         engine.dispose()
+    return _rebuild_search_if_missing(settings, console)
+
+
+def _rebuild_search_if_missing(settings: Settings, console: Console) -> int:
+    """After an upgrade that recreated the search schema (its layout changed), build the index of the data the
+    database already holds, as ``mbmirror search-index`` would; a database without data is left alone."""
+    import psycopg
+
+    from mirror.db import database_url, libpq_url
+    from mirror.load import LogProgress
+    from mirror.search.build import rebuild
+    from mirror.search.refresh import index_built
+    from mirror.state import writer_lock
+
+    url = database_url(settings)
+    with psycopg.connect(libpq_url(url), autocommit=True) as conn:
+        if index_built(conn) or conn.execute("SELECT 1 FROM musicbrainz.artist LIMIT 1").fetchone() is None:
+            return 0
+        console.print("the search index is empty (its layout changed, or it was never built): building it")
+        with writer_lock(conn, "search-index"):
+            counts = rebuild(url, LogProgress())
+    console.print(f"search index built: {sum(counts.values()):,} documents")
     return 0
 
 

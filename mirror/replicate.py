@@ -406,6 +406,9 @@ def apply_packet(
     """Apply ``packet`` in one transaction (a savepoint when ``conn`` is already in one)."""
     started = time.perf_counter()
     with conn.transaction():
+        # No JIT compilation: a packet's statements are big but run once, and compiling them took longer than
+        # running them (up to a second per statement); restored at the end (the caller's transaction goes on).
+        jit = conn.execute("SELECT current_setting('jit'), set_config('jit', 'off', true)").fetchone()
         check_packet(conn, packet)
         plan = _Plan(packet, catalog if catalog is not None else load_catalog(conn))
         result = plan.result
@@ -431,5 +434,6 @@ def apply_packet(
         result.search_seconds = time.perf_counter() - searched
         result.entities_changed = _record_entities(conn, plan)
         _verify(conn, packet)
+        conn.execute("SELECT set_config('jit', %s, true)", (jit[0] if jit else "on",))
     result.seconds = time.perf_counter() - started
     return result

@@ -1,25 +1,27 @@
-"""Build the search documents: SQL streams each core's rows, Python analyses them, COPY writes them back.
+"""Build the search documents: SQL streams each part's rows, Python analyses them, COPY writes them back.
 
 A full build (``build_index``) reads the MusicBrainz tables of one schema (``musicbrainz`` or the import's
 staging ``musicbrainz__mbm_new``) through a server-side cursor in a read-only snapshot, with the set-based
-form of a core's query where it has one (``mirror.search.bulk``: every list computed once per key and
+form of a part's query where it has one (``mirror.search.bulk``: every list computed once per key and
 joined, several times less server work than per-row subqueries; JIT off, it cost more than it saved). Each
-row becomes a tsvector literal (``mirror.search.document``, ``mirror.search.analyze`` does the words) that is
-COPYed (``FREEZE``) into a new table created in the same transaction; the keys and the GIN index come after
+row becomes a line of COPY text with its tsvector literals (``mirror.search.document``,
+``mirror.search.analyze`` does the words) that is COPYed (``FREEZE``) into a new table created in the same
+transaction; the keys and the GIN index come after
 the load, the GIN index with little ``maintenance_work_mem`` (faster: its pending entries stay in the CPU
 caches). The vocabulary (documents per lexeme) is counted in Python while the documents are made, instead of
 reading every document back; past ``VOCABULARY_SPILL`` distinct lexemes the counts go to a staging table and
-are summed there, so memory stays flat like the rows, which are handled a batch at a time. Two cores
+are summed there, so memory stays flat like the rows, which are handled a batch at a time; the terms of the
+typed columns are counted by one ``GROUP BY``; the vocabulary's indexes are built once it is complete. Two parts
 are built at once, biggest first: one in this process and one in a spawned worker process (Python's analysis
 is the larger part of the work, and one process has one interpreter lock), both in one exported snapshot;
 the worker's logs and progress are relayed to this process. (Like any spawned process, the worker imports
 the caller's main module: a script calling the build needs the usual ``if __name__ == "__main__"`` guard.)
-Within each, the next batch is fetched on a thread while Python analyses the current one, and a core's keys,
-GIN index, vocabulary and ANALYZE are made on another connection while the next core's documents stream.
+Within each, the next batch is fetched on a thread while Python analyses the current one, and a part's keys,
+GIN index, vocabulary and ANALYZE are made on another connection while the next part's documents stream.
 Python's cyclic garbage collector is paused meanwhile: the rows and
 documents hold no reference cycles (reference counting frees them), and its collections, which walk every
 live object including the analysis caches, took more time than the analysis itself. The time of each step is
-logged per core. The import builds into ``search__mbm_new`` before its schema swap and swaps it in with the
+logged per part. The import builds into ``search__mbm_new`` before its schema swap and swaps it in with the
 data; ``rebuild`` does the same for an existing database.
 """
 
@@ -50,10 +52,10 @@ from mirror.db import libpq_url
 from mirror.search.bulk import BULK
 from mirror.search.catalog import PARTS
 from mirror.search.cores import Part
+from mirror.search.document import _COPY_ESCAPES, _COPY_SPECIAL, vocabulary_lexeme
 from mirror.search.document import DocumentMaker as DocumentMaker
 from mirror.search.document import date_terms as date_terms
 from mirror.search.document import field_terms as field_terms
-from mirror.search.document import vocabulary_lexeme
 from mirror.search.schema import (
     SEARCH_SCHEMA,
     STATS_TABLE,
@@ -115,30 +117,22 @@ def copy_statement(schema: str, part: Part, freeze: bool = False) -> sql.Compose
     )
 
 
-def documents(
-    cursor: psycopg.Cursor[Any], part: Part, batch: int = BATCH, vocabulary: Counter[str] | None = None
-) -> Iterator[list[tuple[Any, ...]]]:
-    """Batches of search-table rows from an executed source query (counting into ``vocabulary`` if given)."""
-    assert cursor.description is not None
-    maker = DocumentMaker(part, [c.name for c in cursor.description], vocabulary)
-    while rows := cursor.fetchmany(batch):
-        yield [maker.row(row) for row in rows]
-
-
 def prefetched_documents(
     cursor: psycopg.Cursor[Any], part: Part, batch: int = BATCH, vocabulary: Counter[str] | None = None
-) -> Iterator[list[tuple[Any, ...]]]:
-    """``documents``, the next batch of rows fetched on a thread while the caller works on this one.
+) -> Iterator[tuple[int, str]]:
+    """Batches of search-table rows as COPY text (rows, text) from an executed source query, counting into
+    ``vocabulary`` if given; the next batch is fetched on a thread while the caller works on this one.
 
     A server-side cursor computes its rows only when they are fetched: fetching ahead lets the server run the
     source query while Python analyses the rows already fetched (two batches in memory at most)."""
     assert cursor.description is not None
     maker = DocumentMaker(part, [c.name for c in cursor.description], vocabulary)
+    line = maker.line
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="search-fetch") as pool:
         pending = pool.submit(cursor.fetchmany, batch)
         while rows := pending.result():
             pending = pool.submit(cursor.fetchmany, batch)
-            yield [maker.row(row) for row in rows]
+            yield len(rows), "".join([line(row) for row in rows])
 
 
 def _exec(conn: psycopg.Connection[Any], statement: str) -> None:
@@ -167,14 +161,21 @@ class Vocabulary:
         self.spills = 0
 
     def _copy(self, conn: psycopg.Connection[Any], target: sql.Composable, columns: str, named: bool) -> None:
+        prefix = self.part.name + "\t" if named else ""
         with (
             conn.cursor() as cur,
             cur.copy(sql.SQL("COPY {} ({}) FROM STDIN").format(target, sql.SQL(columns))) as copy,
         ):
+            lines: list[str] = []
             for quoted, n in self.counts.items():
-                copy.write_row(
-                    (self.part.name, vocabulary_lexeme(quoted), n) if named else (vocabulary_lexeme(quoted), n)
-                )
+                lexeme = vocabulary_lexeme(quoted)
+                if _COPY_SPECIAL.search(lexeme):
+                    lexeme = lexeme.translate(_COPY_ESCAPES)
+                lines.append(f"{prefix}{lexeme}\t{n}\n")
+                if len(lines) >= BATCH * 10:
+                    copy.write("".join(lines))
+                    lines.clear()
+            copy.write("".join(lines))
         self.counts.clear()
 
     def spill_if_full(self) -> None:
@@ -226,13 +227,12 @@ def _build_part(
         ):
             cursor.itersize = BATCH
             cursor.execute(source_query(part, mb_schema, False))
-            for batch in prefetched_documents(cursor, part, vocabulary=vocabulary.counts):
-                for row in batch:
-                    copy.write_row(row)
-                count += len(batch)
+            for rows, text in prefetched_documents(cursor, part, vocabulary=vocabulary.counts):
+                copy.write(text)
+                count += rows
                 vocabulary.spill_if_full()
                 if progress is not None:
-                    progress.advance(len(batch), 0)
+                    progress.advance(rows, 0)
     return count, time.monotonic() - started
 
 

@@ -1,7 +1,10 @@
 """Compile a query tree (``mirror.search.lucene``) for one core into SQL over its search table.
 
-Every leaf becomes a tsquery over the field-prefixed lexemes of ``doc`` (or a predicate on a typed column for
-int and date ranges). The compiler produces three things:
+Every leaf becomes a tsquery over the field-prefixed lexemes of the part holding its field (the core's own
+documents, or a linked part: a recording's ``artist:`` words are its credit's, its ``release:`` words its
+mediums'), in the indexed ``doc`` or the unindexed ``extra`` (whole values, low-selectivity keywords), or a
+predicate on a typed column (int and date terms and ranges). Conditions are trees of such leaves (``Match``),
+rendered as a filter on a candidate row and as the cheapest source of candidates. The compiler produces:
 
 - ``loose``: the Lucene match condition (MUST all, MUST_NOT none, at least one SHOULD when there is no MUST; a
   purely negative group matches everything else, as Solr does at the top level);

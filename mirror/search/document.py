@@ -19,12 +19,13 @@ lexeme).
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from mirror.search.analyze import compact, keyword, tokens
+from mirror.search.analyze import compact, keyword, tokens_both
 from mirror.search.cores import Part
 
 MAX_POSITION = 16383  # tsvector positions stop there
@@ -69,10 +70,15 @@ def _field_lexemes(name: str, kind: str, value: Any) -> tuple[str, ...]:
     return tuple(quote(name + ":" + term) for term in field_terms(kind, value))
 
 
+_PLAIN_IDENTIFIER = re.compile(f"[a-z0-9-]{{1,{MAX_KEYWORD}}}")
+
+
 def _identifier_lexemes(name: str, kind: str, value: Any) -> tuple[str, ...]:
     """``_field_lexemes`` of an identifier (an MBID, a number): unique values, so not cached; ASCII, so folded
     without the general analysis (the same result: ASCII folding is lower-casing, whitespace collapsed)."""
     text = str(value)
+    if _PLAIN_IDENTIFIER.fullmatch(text):  # an MBID, a number: already its folded form, nothing to quote
+        return ("'" + name + ":" + text + "'",)
     if not text.isascii():
         return _field_lexemes(name, kind, value)
     term = " ".join(text.replace("`", "'").lower().split())
@@ -101,13 +107,17 @@ _EMPTY = _Text("", (), (), None)
 
 @lru_cache(maxsize=_CACHE)
 def _text(name: str, value: str, keep_accents: bool) -> _Text:
-    """One text value's lexemes (names and titles repeat: the literal is made once per value)."""
-    words = tokens(value, keep_accents)
+    """One text value's lexemes (names and titles repeat: the literal is made once per value). Both analyses of
+    a value are made at once: most names are indexed in a field and in its ``*accent`` twin."""
+    words = tokens_both(value)[keep_accents]
     if not words:
         return _EMPTY
-    quoted = tuple(quote(name + ":" + word) for word in words)
-    last = MAX_POSITION
-    fragment = " ".join(lexeme + _POSITION[min(n, last)] for n, lexeme in enumerate(quoted, 1))
+    prefix = "'" + name + ":"
+    quoted = tuple([prefix + word + "'" for word in words])  # a word has no quote or backslash to escape
+    if len(quoted) < MAX_POSITION:
+        fragment = " ".join([lexeme + _POSITION[n] for n, lexeme in enumerate(quoted, 1)])
+    else:
+        fragment = _shifted(quoted, 1)
     exact = " ".join(words)
     return _Text(
         fragment,
@@ -159,7 +169,8 @@ class DocumentMaker:
         self.pop = index.get("pop")
         self.vocabulary = vocabulary
 
-    def row(self, values: Sequence[Any]) -> tuple[Any, ...]:
+    def _lexemes(self, values: Sequence[Any]) -> tuple[str, str]:
+        """The ``doc`` and ``extra`` literals of a row (counting its counted lexemes)."""
         doc: list[str] = []
         extra: list[str] = []
         counted: list[str] = []
@@ -211,9 +222,10 @@ class DocumentMaker:
                     repeated = repeated or isinstance(value, list)
         if self.vocabulary is not None and counted:
             self.vocabulary.update(set(counted) if repeated else counted)
-        pop = float(values[self.pop] or 0) if self.pop is not None else 0.0
-        out: list[Any] = [values[0], " ".join(doc), " ".join(extra), pop]
-        out.extend(values[number] for number in self.keys)
+        return " ".join(doc), " ".join(extra)
+
+    def _typed(self, values: Sequence[Any]) -> list[list[Any] | None]:
+        out: list[list[Any] | None] = []
         for number, is_int in self.typed:
             value = values[number]
             items = [] if value is None else [v for v in value if v is not None] if isinstance(value, list) else [value]
@@ -221,4 +233,40 @@ class DocumentMaker:
                 out.append([int(v) for v in items] or None)
             else:
                 out.append([str(v) for v in items] or None)
-        return tuple(out)
+        return out
+
+    def row(self, values: Sequence[Any]) -> tuple[Any, ...]:
+        """The row of the search table (``schema.columns`` order)."""
+        doc, extra = self._lexemes(values)
+        pop = float(values[self.pop] or 0) if self.pop is not None else 0.0
+        return (values[0], doc, extra, pop, *(values[n] for n in self.keys), *self._typed(values))
+
+    def line(self, values: Sequence[Any]) -> str:
+        """``row`` as a line of COPY text, so that COPY takes it without a per-value conversion (the literals
+        rarely need escaping: no whitespace but spaces ever reaches a lexeme)."""
+        doc, extra = self._lexemes(values)
+        if _COPY_SPECIAL.search(doc):
+            doc = doc.translate(_COPY_ESCAPES)
+        if _COPY_SPECIAL.search(extra):
+            extra = extra.translate(_COPY_ESCAPES)
+        pop = float(values[self.pop] or 0) if self.pop is not None else 0.0
+        fields = [str(values[0]), doc, extra, repr(pop)]
+        fields.extend(_NULL if values[n] is None else str(values[n]) for n in self.keys)
+        for (_, is_int), items in zip(self.typed, self._typed(values), strict=True):
+            if items is None:
+                fields.append(_NULL)
+            elif is_int:
+                fields.append("{" + ",".join(map(str, items)) + "}")
+            else:
+                fields.append("{" + ",".join(_array_text(v) for v in items) + "}")
+        return "\t".join(fields) + "\n"
+
+
+_NULL = "\\N"
+_COPY_SPECIAL = re.compile(r"[\\\t\n\r]")
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _array_text(value: str) -> str:
+    """An element of a text array literal, quoted, as COPY text carries it."""
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("\\", "\\\\") + '"'

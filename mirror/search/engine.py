@@ -4,8 +4,10 @@
    frequencies of the query's lexemes, typo-tolerant alternatives (vocabulary words of the same field within
    the edit distance, found by prefix and by suffix, measured with rapidfuzz's optimal string alignment: a
    transposition is one edit), wildcard and text-range expansions (at most ``max_expansions`` words each).
-2. Candidates, in tiers tried in turn until one fills the page (each found through the GIN index; the
-   candidates of a tier that did not are kept in the next): the documents reaching the best possible score
+2. Candidates, in tiers tried in turn until one fills the page (each looked up from its condition's cheapest
+   source, ``Match.source``: the GIN index of the rarest leaf of an AND, every branch of an OR, through a link
+   for a linked part, and checked with the whole condition, the links' documents joined in; the candidates of a
+   tier that did not fill the page are kept in the next): the documents reaching the best possible score
    (every term and whole value matched: their score is known without reading them, so any number of them is
    cheap), those matching *every* positive term, those matching the Lucene condition and one of its rarest
    words (when all of them would be too many to score), then any matching the Lucene condition. At most
@@ -13,11 +15,14 @@
 3. Score each candidate (``raw``), order by score, popularity, id; ``score`` = ``int(raw / best * 100)``.
 4. ``total``: exact when the matching documents number fewer than ``exact_count`` (or were all candidates);
    otherwise at least that: the largest document frequency of a word that suffices, if larger; at most
-   ``count_cap``. Counting reads every matching document's page (the GIN index's answers for a tsvector are
-   rechecked), so it stops at ``exact_count``, and is not made when one word that suffices is in that many.
+   ``count_cap``. Counting checks every matching document, so it stops at ``exact_count``, and is not made
+   when one word or term that suffices is in that many.
 
-Everything runs in one transaction with ``SET LOCAL statement_timeout`` (3 s by default, like upstream's
-``timeAllowed``); a cancelled statement becomes ``SearchTimeout``. Every value is a bound parameter.
+Everything runs in one transaction with a local ``statement_timeout`` (3 s by default, like upstream's
+``timeAllowed``), sequential scans discouraged and JIT compilation off (the plans are small; a scan's cost
+estimate made them look big enough to compile, for hundreds of milliseconds); a cancelled statement becomes
+``SearchTimeout``. Every value is a bound parameter. A linked part's document frequencies stand for the core's
+scaled by the ratio of their documents (``_scaled``): a credit stands for several recordings on average.
 """
 
 from __future__ import annotations

@@ -1,24 +1,26 @@
 """Keep the search index current: called by ``apply_packet`` in the packet's transaction.
 
 From the packet's changed rows (old and new values) come the ids of the entities whose documents read them
-(``mirror.search.refresh_scope``, derived from the cores' SQL): a row of ``artist`` is artist ``id``; a row a
-core reads through a column named after the core's entity names it (``artist_alias.artist``,
-``track.recording``, ``release.release_group``, ``release_label.label``; ``l_a_b`` tables through
-``entity0``/``entity1``); ``*_meta`` rows their entity. A column merely referring to another entity names
-nothing (``artist.area``, ``track.medium``, ``recording.artist_credit``: the referring row's own document covers
-the change). Only changes that may change a document count: none to a table no core reads (``artist_meta``,
-``l_artist_artist``, ...), and no update that changes only columns no core reads (``edits_pending``,
+(``mirror.search.refresh_scope``, derived from the parts' SQL): a row of ``artist`` is artist ``id``; a row a
+part reads through a column named after the part's entity names it (``artist_alias.artist``,
+``track.recording``, ``artist_credit_name.artist_credit``, ``release.release_group``); ``l_a_b`` tables through
+``entity0``/``entity1``; ``*_meta`` rows their entity. A column merely referring to another entity names
+nothing (``artist.area``, ``recording.artist_credit``: the referring row's own document covers the change).
+Only changes that may change a document count: none to a table no part reads (``artist_meta``,
+``l_artist_artist``, ...), and no update that changes only columns no part reads (``edits_pending``,
 ``last_updated``), unless its table is read under an unordered aggregate. Then the joins a document depends on
-spread the change, set-based, after the packet is applied: a renamed artist changes its credits, so the
-recordings, releases and release groups credited to them; a release changes its recordings and its release
-group; an area changes the artists, labels and places in it; and so on.
+spread the change, set-based, after the packet is applied: a renamed artist changes the credits naming it (not
+the recordings credited: they reach their credit's document through a link), a release its mediums (the
+release fields recordings show), its release group and the first-release dates of its recordings; an area the
+artists, labels and places in it; and so on.
 
 Each touched document is rebuilt from the same source query as the full build, a chunk at a time: the new
 documents are copied into a temporary table and one statement folds them in, leaving alone the documents that
 came out the same, updating, adding and removing the others, and adjusting the vocabulary by the per-lexeme
-difference between the changed documents' old and new lexemes. So the index equals what a full rebuild would
-produce. The server runs the next chunk's source query and folds the previous chunk in while Python analyses
-the current one.
+(and per typed term) difference between the changed documents' old and new ones. So the index equals what a
+full rebuild would produce. The server runs the next chunk's source query and folds the previous chunk in while
+Python analyses the current one. The merge reads by key (sequential scans off: a chunk costs the same in a small
+mirror and a full one).
 
 Not followed (a full ``mbmirror search-index`` fixes them): renames of lookup rows (types, languages, link
 types, genders), which packets almost never carry.
@@ -130,13 +132,19 @@ def refresh_documents(conn: psycopg.Connection[Any], part: Part, ids: Sequence[i
             assert cur.description is not None
             return [c.name for c in cur.description], cur.fetchall()
 
-    def fold(chunk: list[int], rows: list[tuple[Any, ...]]) -> int:
+    def fold(chunk: list[int], text: str) -> int:
         with conn.cursor() as cur:
             cur.execute(sql.SQL("TRUNCATE {}").format(fresh))
             with cur.copy(copy_fresh) as copy:
-                for row in rows:
-                    copy.write_row(row)
+                copy.write(text)
+            # The merge reads a chunk of rows by key: never a whole table (a hash join over a search table costs
+            # more the bigger the mirror, a chunk does not). (The source queries keep their plans: the order in
+            # which some of them list a document's values follows the plan, and must match the full build's.)
+            previous = cur.execute(
+                "SELECT current_setting('enable_seqscan'), set_config('enable_seqscan', 'off', true)"
+            ).fetchone()
             counts = cur.execute(merge, {"ids": chunk, "core": part.name}).fetchone()
+            cur.execute("SELECT set_config('enable_seqscan', %s, true)", (previous[0] if previous else "on",))
         return sum(counts or ())
 
     chunks = [sorted(ids[start : start + CHUNK]) for start in range(0, len(ids), CHUNK)]
@@ -149,7 +157,7 @@ def refresh_documents(conn: psycopg.Connection[Any], part: Part, ids: Sequence[i
             if number + 1 < len(chunks):
                 fetched = server.submit(fetch, chunks[number + 1])
             maker = DocumentMaker(part, names)
-            folded.append(server.submit(fold, chunk, [maker.row(row) for row in rows]))
+            folded.append(server.submit(fold, chunk, "".join([maker.line(row) for row in rows])))
             del rows
         return sum(future.result() for future in folded)
 
