@@ -9,9 +9,9 @@ row becomes a line of COPY text with its tsvector literals (``mirror.search.docu
 transaction; the keys and the GIN index come after
 the load, the GIN index with little ``maintenance_work_mem`` (faster: its pending entries stay in the CPU
 caches). The vocabulary (documents per lexeme) is counted in Python while the documents are made, instead of
-reading every document back; past ``VOCABULARY_SPILL`` distinct lexemes the counts go to a staging table and
-are summed there, so memory stays flat like the rows, which are handled a batch at a time; the terms of the
-typed columns are counted by one ``GROUP BY``; the vocabulary's indexes are built once it is complete. Two parts
+reading every document back (the terms of the typed columns too); past ``VOCABULARY_SPILL`` distinct lexemes
+the counts go to a staging table and are summed there, so memory stays flat like the rows, which are handled a
+batch at a time; the vocabulary's indexes are built once it is complete. Two parts
 are built at once, biggest first: one in this process and one in a spawned worker process (Python's analysis
 is the larger part of the work, and one process has one interpreter lock), both in one exported snapshot;
 the worker's logs and progress are relayed to this process. (Like any spawned process, the worker imports
@@ -64,7 +64,6 @@ from mirror.search.schema import (
     index_ddl,
     shared_ddl,
     table_ddl,
-    typed_terms,
     vocabulary_index_ddl,
     vocabulary_key_ddl,
 )
@@ -249,14 +248,6 @@ def _finish_part(
     steps["indexes"] = time.monotonic() - started
     started = time.monotonic()
     vocabulary.write(writer)
-    terms = typed_terms(part, "x")
-    if terms:
-        writer.execute(
-            sql.SQL(
-                "INSERT INTO {} (core, lexeme, df) SELECT %s, term, count(*) FROM {} x, LATERAL ({}) t GROUP BY term"
-            ).format(sql.Identifier(target, VOCAB_TABLE), sql.Identifier(target, part.table), sql.SQL(terms)),
-            (part.name,),
-        )
     steps["vocabulary"] = time.monotonic() - started
     started = time.monotonic()
     writer.execute(

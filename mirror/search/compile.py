@@ -79,7 +79,9 @@ class Match:
     ts: str | None = None
     column: str = "doc"
     link: Link | None = None
-    cond: sql.Composable | None = None
+    cond: sql.Composable | None = None  # on ``x`` or on the link's joined alias
+    source_cond: sql.Composable | None = None  # the same on a part row ``p`` (a linked condition's lookup)
+    keyed: bool = False  # an index finds the condition's rows
     const: bool | None = None
     op: str | None = None
     items: tuple[Match, ...] = ()
@@ -87,8 +89,8 @@ class Match:
 
     @property
     def indexed(self) -> bool:
-        """Whether the GIN index finds this leaf's documents (otherwise they are found by reading in order)."""
-        return self.ts is not None and self.column == "doc"
+        """Whether an index finds this leaf's documents (otherwise they are found by reading in order)."""
+        return (self.ts is not None and self.column == "doc") or self.keyed
 
     def sql(self, params: Params) -> Composable:
         """The condition on a candidate row ``x`` (with its links' columns joined in)."""
@@ -106,18 +108,16 @@ class Match:
                 sql.Identifier(self.link.alias), sql.Identifier(self.column), params.add(self.ts)
             )
         assert self.cond is not None
-        if self.link is None:
-            return self.cond
-        return sql.SQL("EXISTS ({})").format(sql.SQL(self.link.rows).format(cond=self.cond, **_SCHEMAS))
+        return self.cond
 
     def links(self) -> list[Link]:
-        """The links whose joined columns ``sql`` refers to (EXISTS conditions join their own)."""
+        """The links whose joined columns ``sql`` refers to."""
         if self.op is not None:
             found: list[Link] = []
             for item in self.items:
                 found.extend(link for link in item.links() if link not in found)
             return found
-        return [self.link] if self.link is not None and self.ts is not None else []
+        return [self.link] if self.link is not None else []
 
     def cost(self) -> tuple[int, float]:
         """How expensive this condition is as the source of candidates: (0 found through the index, 1 read in
@@ -157,7 +157,7 @@ class Match:
             )
         else:
             assert self.cond is not None
-            cond = self.cond
+            cond = self.cond if self.link is None else self.source_cond or self.cond
         if self.link is None:
             return sql.SQL("SELECT x.id FROM {} x WHERE {}").format(table, cond)
         return sql.SQL(self.link.retrieve).format(cond=cond, **_SCHEMAS)
@@ -169,16 +169,17 @@ FALSE = Match(const=False)
 
 
 def _combine(op: str, items: list[Match]) -> Match:
-    """Positive leaves over the same column of the same part become one tsquery (not for AND over a part with
-    several rows per entity: each row is looked up alone, and the words may be in different rows); the rest an
-    ``op`` node, flattened."""
+    """In an AND, leaves over the same column of the same part become one tsquery, found by one index lookup (not
+    over a part with several rows per entity: each row is looked up alone, and the words may be in different
+    rows). An OR keeps its leaves apart, so that candidates come from the rarest first (a common word merged
+    with rare ones would bring its thousands of documents along). The rest: an ``op`` node, flattened."""
     flat: list[Match] = []
     for item in items:
         flat.extend(item.items if item.op == op else (item,))
     groups: dict[tuple[int, str], list[Match]] = {}
     others: list[Match] = []
     for item in flat:
-        mergeable = item.ts is not None and not (op == "and" and item.link is not None and item.link.many)
+        mergeable = op == "and" and item.ts is not None and not (item.link is not None and item.link.many)
         if mergeable:
             groups.setdefault((id(item.link), item.column), []).append(item)
         else:
@@ -530,21 +531,32 @@ class Compiler:
                 out.extend(self.typos(name, words[0], 0, term.fuzzy, weight))
         return out
 
+    def _typed_match(
+        self, name: str, kind: str, template: str, size: int | None = None, keyed: bool = False, **values: Any
+    ) -> Match:
+        """A condition on the typed column of field ``name`` (``{column}`` in ``template``, ``values`` bound): on
+        the candidate row ``x``, or on the joined link and, for lookups, on the part's rows ``p``."""
+        link = self.core.link_of(name)
+        bound = {key: self.params.add(value) for key, value in values.items()}
+        column = typed_column(name, kind)
+
+        def on(alias: str) -> Composable:
+            return sql.SQL(template).format(column=sql.Identifier(alias, column), **bound)
+
+        if link is None:
+            return Match(cond=on("x"), size=size, keyed=keyed)
+        return Match(cond=on(link.alias), source_cond=on("p"), link=link, size=size, keyed=keyed)
+
     def typed(self, node: Term | Phrase, name: str, kind: str, weight: float) -> list[tuple[Match, float]]:
         """A term of an int or date field: a condition on its typed column (``tnum:5``: one of the values is 5;
         ``date:1990``: one of the dates is 1990 or starts with ``1990-``), weighted by the vocabulary's count of
         the term like a word; wildcards and prefixes match the values as text."""
-        link = self.core.link_of(name)
-        column = sql.Identifier("x" if link is None else "p", typed_column(name, kind))
         text = node.text.strip()
-        p = self.params
         if isinstance(node, Term) and (node.wildcard or node.prefix):
             pattern = text.casefold() + ("*" if node.prefix else "")
             like = "".join("%" if c == "*" else "_" if c == "?" else _like(c) for c in pattern)
-            cond: Composable = sql.SQL("EXISTS (SELECT 1 FROM unnest({}) v WHERE v::text LIKE {})").format(
-                column, p.add(like)
-            )
-            return [(Match(cond=cond, link=link), weight * EXPANDED_WEIGHT)]
+            template = "EXISTS (SELECT 1 FROM unnest({column}) v WHERE v::text LIKE {like})"
+            return [(self._typed_match(name, kind, template, like=like), weight * EXPANDED_WEIGHT)]
         term = keyword(text)
         if not term:
             return []
@@ -556,22 +568,23 @@ class Compiler:
             if not -(2**31) <= value < 2**31:
                 return [(FALSE, 0.0)]
             term = str(value)
-            cond = sql.SQL("{} = ANY({})").format(p.add(value), column)
+            template = "{column} @> ARRAY[{value}]::integer[]"  # the GIN index on the typed columns finds it
+            values: dict[str, Any] = {"value": value}
         else:
-            cond = sql.SQL(
-                "EXISTS (SELECT 1 FROM unnest({0}) v WHERE v = {1} OR left(v, length({1}) + 1) = {1} || '-')"
-            ).format(column, p.add(term))
+            template = (
+                "EXISTS (SELECT 1 FROM unnest({column}) v WHERE v = {t} OR left(v, length({t}) + 1) = {t} || '-')"
+            )
+            values = {"t": term}
         if name in UNCOUNTED:
-            return [(Match(cond=cond, link=link), weight * EXPANDED_WEIGHT)]
+            return [(self._typed_match(name, kind, template, **values), weight * EXPANDED_WEIGHT)]
         df = self.lookup.freq(f"{name}:{term}")
-        return [(Match(cond=cond, link=link, size=df), weight * self.lookup.idf(df or 0))]
+        match = self._typed_match(name, kind, template, df, kind == "int", **values)
+        return [(match, weight * self.lookup.idf(df or 0))]
 
     def range(self, node: Range, name: str, kind: str, weight: float) -> list[tuple[Match, float]]:
-        p = self.params
         if kind in ("int", "date"):
-            link = self.core.link_of(name)
-            column = sql.Identifier("x" if link is None else "p", typed_column(name, kind))
-            conds: list[sql.Composable] = []
+            conds: list[str] = []
+            values: dict[str, Any] = {}
             if kind == "int":
                 try:
                     low = int(node.low) if node.low is not None else None
@@ -579,25 +592,25 @@ class Compiler:
                 except ValueError:
                     return [(FALSE, 0.0)]
                 if low is not None:
-                    conds.append(sql.SQL("v {} {}").format(sql.SQL(">=" if node.include_low else ">"), p.add(low)))
+                    conds.append("v >= {low}" if node.include_low else "v > {low}")
+                    values["low"] = low
                 if high is not None:
-                    conds.append(sql.SQL("v {} {}").format(sql.SQL("<=" if node.include_high else "<"), p.add(high)))
+                    conds.append("v <= {high}" if node.include_high else "v < {high}")
+                    values["high"] = high
             else:
                 if node.low is not None:
-                    low_text = node.low.strip()
-                    if node.include_low:
-                        conds.append(sql.SQL("v >= {}").format(p.add(low_text)))
-                    else:
-                        conds.append(sql.SQL("(v > {0} AND left(v, length({0})) <> {0})").format(p.add(low_text)))
+                    values["low"] = node.low.strip()
+                    conds.append(
+                        "v >= {low}" if node.include_low else "(v > {low} AND left(v, length({low})) <> {low})"
+                    )
                 if node.high is not None:
-                    high_text = node.high.strip()
-                    if node.include_high:
-                        conds.append(sql.SQL("(v <= {0} OR left(v, length({0})) = {0})").format(p.add(high_text)))
-                    else:
-                        conds.append(sql.SQL("v < {}").format(p.add(high_text)))
-            where = sql.SQL(" AND ").join(conds) if conds else sql.SQL("TRUE")
-            cond = sql.SQL("EXISTS (SELECT 1 FROM unnest({}) v WHERE {})").format(column, where)
-            return [(Match(cond=cond, link=link), weight * EXPANDED_WEIGHT)]
+                    values["high"] = node.high.strip()
+                    conds.append(
+                        "(v <= {high} OR left(v, length({high})) = {high})" if node.include_high else "v < {high}"
+                    )
+            where = " AND ".join(conds) if conds else "TRUE"
+            template = "EXISTS (SELECT 1 FROM unnest({column}) v WHERE " + where + ")"
+            return [(self._typed_match(name, kind, template, **values), weight * EXPANDED_WEIGHT)]
         found = self.lookup.expand(
             (
                 "range",

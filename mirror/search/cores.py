@@ -96,17 +96,15 @@ class Part:
 class Link:
     """How a core's entity reaches the rows of a shared part.
 
-    ``join`` makes the part's ``doc`` and ``extra`` available as alias ``alias`` beside a candidate row ``x`` of
-    the core's own table (a LEFT JOIN; several part rows are folded into one, their documents concatenated);
-    ``retrieve`` is a SELECT of the core's ids whose part rows (alias ``p``) satisfy ``{cond}``, ``rows`` one of
-    candidate ``x``'s part rows satisfying it (range conditions on the part's typed columns). ``{search}`` and
-    ``{mb}`` stand for the schemas."""
+    ``join`` makes the part's ``doc``, ``extra`` and typed columns available as alias ``alias`` beside a
+    candidate row ``x`` of the core's own table (a LEFT JOIN; several part rows are folded into one, their
+    documents and arrays concatenated); ``retrieve`` is a SELECT of the core's ids whose part rows (alias ``p``)
+    satisfy ``{cond}``. ``{search}`` and ``{mb}`` stand for the schemas."""
 
     part: Part
     alias: str
     join: str
     retrieve: str
-    rows: str  # SELECT 1 of the part rows (alias ``p``) of candidate ``x`` satisfying ``{cond}``
     many: bool = False  # an entity may have several part rows (their documents are concatenated)
 
 
@@ -299,21 +297,32 @@ def _credit_link(table: str) -> Link:
         join=" LEFT JOIN {search}.artist_credit c ON c.id = x.credit",
         retrieve=f"SELECT b.id FROM {{search}}.artist_credit p JOIN {{mb}}.{table} b ON b.artist_credit = p.id"
         " WHERE {cond}",
-        rows="SELECT 1 FROM {search}.artist_credit p WHERE p.id = x.credit AND {cond}",
     )
+
+
+def _folded(part: Part) -> str:
+    """The aggregates folding several rows of a part into one: documents and typed arrays concatenated."""
+    columns = [
+        "coalesce({search}.tsvector_agg(p.doc), '') AS doc",
+        "coalesce({search}.tsvector_agg(p.extra), '') AS extra",
+    ]
+    for name, kind in part.typed.items():
+        column = ("n_" if kind == "int" else "d_") + name
+        aggregate = "int_cat_agg" if kind == "int" else "text_cat_agg"
+        columns.append(f"{{search}}.{aggregate}(p.{column}) AS {column}")
+    return ", ".join(columns)
 
 
 # A recording's mediums (through its tracks), their documents folded into one.
 _MEDIUM_LINK = Link(
     part=MEDIUM,
     alias="m",
-    join=" LEFT JOIN LATERAL (SELECT coalesce({search}.tsvector_agg(p.doc), '') AS doc,"
-    " coalesce({search}.tsvector_agg(p.extra), '') AS extra FROM {mb}.track t JOIN {search}.medium p"
+    join=f" LEFT JOIN LATERAL (SELECT {_folded(MEDIUM)} FROM {{mb}}.track t JOIN {{search}}.medium p"
     " ON p.id = t.medium WHERE t.recording = x.id) m ON true",
     retrieve="SELECT t.recording AS id FROM {search}.medium p JOIN {mb}.track t ON t.medium = p.id WHERE {cond}",
-    rows="SELECT 1 FROM {mb}.track t JOIN {search}.medium p ON p.id = t.medium WHERE t.recording = x.id AND {cond}",
     many=True,
 )
+
 
 ARTIST = Core(
     name="artist",

@@ -26,7 +26,7 @@ from functools import lru_cache
 from typing import Any, NamedTuple
 
 from mirror.search.analyze import compact, keyword, tokens_both
-from mirror.search.cores import Part
+from mirror.search.cores import UNCOUNTED, Part
 
 MAX_POSITION = 16383  # tsvector positions stop there
 MAX_POSITIONS = 256  # positions kept per lexeme (the tsvector limit)
@@ -93,6 +93,12 @@ def _keyword_fragment(name: str, kind: str, value: Any) -> tuple[str, tuple[str,
     """The literal of one keyword value's lexemes, and the lexemes."""
     lexemes = _field_lexemes(name, kind, value)
     return " ".join(lexemes), lexemes
+
+
+@lru_cache(maxsize=_CACHE)
+def _date_lexemes(name: str, value: str) -> tuple[str, ...]:
+    """The quoted terms of one date (``schema.typed_terms``: the date and each prefix ending before a ``-``)."""
+    return tuple(quote(name + ":" + term) for term in date_terms(value) if term)
 
 
 class _Text(NamedTuple):
@@ -165,6 +171,8 @@ class DocumentMaker:
             if kind in ("keyword", "compact")
         ]
         self.typed = [(index[name], kind == "int") for name, kind in part.typed.items()]
+        self.counted_typed = [name not in UNCOUNTED for name in part.typed]
+        self.typed_names = list(part.typed)
         self.keys = [index[name] for name in part.keys]
         self.pop = index.get("pop")
         self.vocabulary = vocabulary
@@ -235,11 +243,30 @@ class DocumentMaker:
                 out.append([str(v) for v in items] or None)
         return out
 
+    def _count_typed(self, typed: list[list[Any] | None]) -> None:
+        """Count the typed columns' terms like lexemes (``schema.typed_terms`` says what they are)."""
+        assert self.vocabulary is not None
+        terms: list[str] = []
+        for name, counted, (_, is_int), items in zip(
+            self.typed_names, self.counted_typed, self.typed, typed, strict=True
+        ):
+            if items is None or not counted:
+                continue
+            if is_int:
+                terms.extend({"'" + name + ":" + str(v) + "'" for v in items})
+            else:
+                terms.extend({lexeme for v in items for lexeme in _date_lexemes(name, v)})
+        if terms:
+            self.vocabulary.update(terms)
+
     def row(self, values: Sequence[Any]) -> tuple[Any, ...]:
         """The row of the search table (``schema.columns`` order)."""
         doc, extra = self._lexemes(values)
         pop = float(values[self.pop] or 0) if self.pop is not None else 0.0
-        return (values[0], doc, extra, pop, *(values[n] for n in self.keys), *self._typed(values))
+        typed = self._typed(values)
+        if self.vocabulary is not None:
+            self._count_typed(typed)
+        return (values[0], doc, extra, pop, *(values[n] for n in self.keys), *typed)
 
     def line(self, values: Sequence[Any]) -> str:
         """``row`` as a line of COPY text, so that COPY takes it without a per-value conversion (the literals
@@ -252,7 +279,10 @@ class DocumentMaker:
         pop = float(values[self.pop] or 0) if self.pop is not None else 0.0
         fields = [str(values[0]), doc, extra, repr(pop)]
         fields.extend(_NULL if values[n] is None else str(values[n]) for n in self.keys)
-        for (_, is_int), items in zip(self.typed, self._typed(values), strict=True):
+        typed = self._typed(values)
+        if self.vocabulary is not None:
+            self._count_typed(typed)
+        for (_, is_int), items in zip(self.typed, typed, strict=True):
             if items is None:
                 fields.append(_NULL)
             elif is_int:

@@ -19,8 +19,7 @@
    when one word or term that suffices is in that many.
 
 Everything runs in one transaction with a local ``statement_timeout`` (3 s by default, like upstream's
-``timeAllowed``), sequential scans discouraged and JIT compilation off (the plans are small; a scan's cost
-estimate made them look big enough to compile, for hundreds of milliseconds); a cancelled statement becomes
+``timeAllowed``) and the planner held to streaming nested loops (``_SETTINGS``); a cancelled statement becomes
 ``SearchTimeout``. Every value is a bound parameter. A linked part's document frequencies stand for the core's
 scaled by the ratio of their documents (``_scaled``): a credit stands for several recordings on average.
 """
@@ -44,7 +43,20 @@ from mirror.search.schema import SEARCH_SCHEMA, STATS_TABLE, VOCAB_TABLE
 
 __all__ = ["CORES", "Hit", "SearchOptions", "SearchResult", "search"]
 
-_TOP = "\U0010ffff"  # sorts after every character in the C collation: prefix ranges [p, p + _TOP)
+_TOP = "\U0010ffff"
+# A search's session settings (restored afterwards: the caller's transaction may go on). Its statements read a
+# few candidates by key until a LIMIT: nested loops that stop early, never a scan, a hash or a sort of a whole
+# table (the planner's estimates for tsquery conditions are too rough to trust it there), no parallel workers
+# (their start costs more than these plans), no JIT (a discouraged scan's cost made plans look big enough to
+# compile, for hundreds of milliseconds). The timeout's value comes from the options.
+_SETTINGS = {
+    "statement_timeout": "",
+    "enable_seqscan": "off",
+    "enable_hashjoin": "off",
+    "enable_mergejoin": "off",
+    "max_parallel_workers_per_gather": "0",
+    "jit": "off",
+}  # sorts after every character in the C collation: prefix ranges [p, p + _TOP)
 
 
 @dataclass(frozen=True)
@@ -390,18 +402,18 @@ async def search(
         async with conn.transaction():
             previous = await _rows(
                 conn,
-                sql.SQL(
-                    "SELECT current_setting('statement_timeout'), current_setting('enable_seqscan'),"
-                    " current_setting('jit'), set_config('statement_timeout', %s, true),"
-                    " set_config('enable_seqscan', 'off', true), set_config('jit', 'off', true)"
+                sql.SQL("SELECT {}, {}").format(
+                    sql.SQL(", ").join(sql.SQL("current_setting({})").format(sql.Literal(n)) for n in _SETTINGS),
+                    sql.SQL(", ").join(sql.SQL("set_config({}, %s, true)").format(sql.Literal(n)) for n in _SETTINGS),
                 ),
-                (f"{opts.timeout_ms}ms",),
+                (f"{opts.timeout_ms}ms", *list(_SETTINGS.values())[1:]),
             )
             result = await _run(conn, spec, query, limit, max(0, offset), opts)
             await conn.execute(
-                "SELECT set_config('statement_timeout', %s, true), set_config('enable_seqscan', %s, true),"
-                " set_config('jit', %s, true)",
-                previous[0][:3],
+                sql.SQL("SELECT {}").format(
+                    sql.SQL(", ").join(sql.SQL("set_config({}, %s, true)").format(sql.Literal(n)) for n in _SETTINGS)
+                ),
+                previous[0][: len(_SETTINGS)],
             )
             return result
     except psycopg.errors.QueryCanceled as exc:

@@ -5,10 +5,12 @@ id), ``doc`` (a tsvector of field-prefixed lexemes: ``release:moon`` with positi
 ``reid:<mbid>`` for keywords; one GIN index serves fielded terms, prefixes ``:*``, phrases ``<->`` and
 booleans), ``extra`` (the same, not indexed: whole values such as ``release=dark side of the moon`` for
 exact-match ranking, and the low-selectivity fields such as ``status:official``), ``pop`` (popularity), the
-part's keys (``credit``: the entity's artist credit) and one array column per int or date field for ranges
-(``n_tnum``, ``d_date``). ``search.vocab`` holds each lexeme's document frequency per part (IDF weights, typo
-tolerance, wildcard expansion); ``search.stats`` the number of documents per part and when they were built.
-``search.tsvector_agg`` concatenates the documents of several part rows (a recording's mediums).
+part's keys (``credit``: the entity's artist credit) and one array column per int or date field for terms and
+ranges (``n_tnum``, ``d_date``; a GIN index finds the int terms). ``search.vocab`` holds each lexeme's
+document frequency per part (IDF weights, typo tolerance, wildcard expansion); ``search.stats`` the number
+of documents per part and when they were built.
+``search.tsvector_agg``, ``int_cat_agg`` and ``text_cat_agg`` concatenate the documents and typed arrays of
+several part rows (a recording's mediums).
 
 The DDL is plain text here (identifiers quoted) so that the Alembic migration and the builder use the same
 definitions. The import builds a complete ``search__mbm_new`` and swaps it in with the other schemas.
@@ -55,11 +57,22 @@ def index_ddl(schema: str, part: Part) -> list[str]:
     """Keys and indexes of one part's search table (built after the load). ``extra`` has no statistics: it is
     never looked up, and ANALYZE would spend as long on its lexemes as on ``doc``'s."""
     table = f"{quote(schema)}.{quote(part.table)}"
-    return [
+    statements = [
         f"ALTER TABLE {table} ADD CONSTRAINT {quote(part.table + '_pkey')} PRIMARY KEY (id)",
         f"CREATE INDEX {quote(part.table + '_doc')} ON {table} USING gin (doc)",
         f"ALTER TABLE {table} ALTER COLUMN extra SET STATISTICS 0",
     ]
+    keyed = indexed_int_fields(part)
+    if keyed:
+        columns = ", ".join(quote(typed_column(name, "int")) for name in keyed)
+        statements.append(f"CREATE INDEX {quote(part.table + '_typed')} ON {table} USING gin ({columns})")
+    return statements
+
+
+def indexed_int_fields(part: Part) -> list[str]:
+    """The int fields whose terms a GIN index on their typed columns finds (``n_tnum @> '{5}'``): all but the
+    ones whose values are nearly all distinct (``UNCOUNTED``), which only ranges and checks on candidates use."""
+    return [name for name, kind in part.typed.items() if kind == "int" and name not in UNCOUNTED]
 
 
 def shared_ddl(schema: str) -> list[str]:
@@ -70,6 +83,8 @@ def shared_ddl(schema: str) -> list[str]:
         f'CREATE TABLE {s}.{VOCAB_TABLE} (core text NOT NULL, lexeme text COLLATE "C" NOT NULL, df integer NOT NULL)',
         f"CREATE TABLE {s}.{STATS_TABLE} (core text PRIMARY KEY, docs bigint NOT NULL, built timestamptz NOT NULL)",
         f"CREATE AGGREGATE {s}.tsvector_agg(tsvector) (SFUNC = tsvector_concat, STYPE = tsvector)",
+        f"CREATE AGGREGATE {s}.int_cat_agg(integer[]) (SFUNC = array_cat, STYPE = integer[])",
+        f"CREATE AGGREGATE {s}.text_cat_agg(text[]) (SFUNC = array_cat, STYPE = text[])",
     ]
 
 
