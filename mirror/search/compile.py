@@ -136,18 +136,54 @@ class Match:
     def drivers(self) -> list[Match]:
         return [item for item in self.items if item.op != "not" and item.const is not True]
 
+    def _driver(self) -> Match:
+        """The node whose source stands for this one: an AND's cheapest child, recursively."""
+        if self.op == "and" and self.drivers():
+            return min(self.drivers(), key=lambda item: item.cost())._driver()
+        return self
+
+    def _branches(self) -> list[Match]:
+        """The children of the OR this condition is looked up from, cheapest first (none for another node)."""
+        driver = self._driver()
+        return sorted(driver.items, key=lambda item: item.cost()) if driver.op == "or" else []
+
     def source(self, core_table: str, params: Params) -> Composable:
-        """A SELECT of the ids of core documents that may match (every one that does is among them)."""
+        """A SELECT of the ids of core documents that may match (every one that does is among them), and of the
+        branch of an OR each came from (``b``, 0 otherwise)."""
+        branches = self._branches()
+        if branches:
+            return sql.SQL(" UNION ALL ").join(
+                sql.SQL("(SELECT id, {} AS b FROM ({}) s)").format(sql.Literal(number), item._ids(core_table, params))
+                for number, item in enumerate(branches)
+            )
+        return sql.SQL("SELECT id, 0 AS b FROM ({}) s").format(self._driver()._ids(core_table, params))
+
+    def first_branch(self, params: Params) -> Composable:
+        """A condition keeping each document found through an OR's branches once: from the first branch whose
+        condition it matches (the sources stream one after another, so no sort or hash waits for all of them).
+        A document found through a later branch than its first is found through that one too: a branch's source
+        has every document its condition matches."""
+        branches = self._branches()
+        if len(branches) < 2:
+            return sql.SQL("TRUE")
+        cases = [
+            sql.SQL("WHEN {} THEN {}").format(item.sql(params), sql.Literal(number))
+            for number, item in enumerate(branches[:-1])
+        ]
+        return sql.SQL("r.b = CASE {} ELSE {} END").format(sql.SQL(" ").join(cases), sql.Literal(len(branches) - 1))
+
+    def _ids(self, core_table: str, params: Params) -> Composable:
+        """A SELECT of ``id``: the documents this node may match."""
         table = sql.Identifier(SEARCH_SCHEMA, core_table)
         if self.const is False:
             return sql.SQL("SELECT NULL::integer AS id WHERE FALSE")
         if self.op == "or":
             ordered = sorted(self.items, key=lambda item: item.cost())
             return sql.SQL(" UNION ALL ").join(
-                sql.SQL("({})").format(item.source(core_table, params)) for item in ordered
+                sql.SQL("({})").format(item._ids(core_table, params)) for item in ordered
             )
         if self.op == "and" and self.drivers():
-            return min(self.drivers(), key=lambda item: item.cost()).source(core_table, params)
+            return self._driver()._ids(core_table, params)
         if self.op is not None or self.const is True:
             return sql.SQL("SELECT x.id FROM {} x").format(table)
         if self.ts is not None:
@@ -168,22 +204,26 @@ TRUE = Match(const=True)
 FALSE = Match(const=False)
 
 
+RARE = 1000  # an OR's leaves matching at most this many documents are looked up together, before the others
+
+
 def _combine(op: str, items: list[Match]) -> Match:
-    """In an AND, leaves over the same column of the same part become one tsquery, found by one index lookup (not
-    over a part with several rows per entity: each row is looked up alone, and the words may be in different
-    rows). An OR keeps its leaves apart, so that candidates come from the rarest first (a common word merged
-    with rare ones would bring its thousands of documents along). The rest: an ``op`` node, flattened."""
+    """Leaves over the same column of the same part become one tsquery, found by one index lookup. In an AND,
+    not over a part with several rows per entity (each row is looked up alone, and the words may be in
+    different rows). In an OR, the rare leaves and the common ones (or of unknown size) apart, so that the
+    candidates come from the rare ones first (a common word merged with rare ones would bring its thousands of
+    documents along). The rest: an ``op`` node, flattened."""
     flat: list[Match] = []
     for item in items:
         flat.extend(item.items if item.op == op else (item,))
-    groups: dict[tuple[int, str], list[Match]] = {}
+    groups: dict[tuple[int, str, bool], list[Match]] = {}
     others: list[Match] = []
     for item in flat:
-        mergeable = op == "and" and item.ts is not None and not (item.link is not None and item.link.many)
-        if mergeable:
-            groups.setdefault((id(item.link), item.column), []).append(item)
-        else:
+        if item.ts is None or (op == "and" and item.link is not None and item.link.many):
             others.append(item)
+            continue
+        rare = op == "or" and item.size is not None and item.size <= RARE
+        groups.setdefault((id(item.link), item.column, rare), []).append(item)
     merged: list[Match] = []
     joiner = " & " if op == "and" else " | "
     for group in groups.values():

@@ -287,13 +287,14 @@ async def _rank(
     parts.append(
         sql.SQL(
             "(SELECT x.id, x.pop, {score} AS raw FROM ({source}) r JOIN {table} x ON x.id = r.id{joins}"
-            " WHERE {where} LIMIT {cap})"
+            " WHERE {where} AND {first} LIMIT {cap})"
         ).format(
             score=score,
             source=cond.source(core.table, params),
             table=table,
             joins=joins,
             where=where,
+            first=cond.first_branch(params),
             cap=params.add(cap),
         )
     )
@@ -314,12 +315,13 @@ async def _count(conn: AsyncConnection[Any], core: Core, compiled: Compiled, opt
         loose = compiled.loose
         query = sql.SQL(
             "SELECT count(DISTINCT id), count(*) FROM (SELECT x.id FROM ({source}) r JOIN {table} x ON x.id = r.id"
-            "{joins} WHERE {where} LIMIT {exact}) c"
+            "{joins} WHERE {where} AND {first} LIMIT {exact}) c"
         ).format(
             source=loose.source(core.table, params),
             table=_table(core),
             joins=_joins(loose.links()),
             where=loose.sql(params),
+            first=loose.first_branch(params),
             exact=params.add(exact),
         )
         distinct, counted = (await _rows(conn, query, params.values))[0]

@@ -141,3 +141,9 @@ def test_total_is_capped_or_exact(run: Searcher) -> None:
     # past exact_count: at least the documents of the most frequent word that suffices ("filler": 41)
     assert run("artist", "toto OR filler", exact_count=20, candidate_cap=5).total == 41
     assert run("artist", "filler -band", count_cap=10).total == 0
+
+
+def test_date_terms_match_a_date_or_its_year(run: Searcher) -> None:
+    assert names(run("artist", "begin:1976")) == ["Toto"]
+    assert run("artist", "begin:197").total == 0  # a prefix of the year is not a date of its own
+    assert set(names(run("artist", "begin:197*", limit=50))) == {"Toto", "AC/DC"}
