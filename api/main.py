@@ -2,9 +2,10 @@
 
 Nothing is opened at import time. The lifespan opens one ``psycopg_pool.AsyncConnectionPool`` per app (read-only
 sessions with ``statement_timeout = settings.statement_timeout_ms`` and generic plans, rows as dicts) for ws/2,
-and one synchronous ``psycopg_pool.ConnectionPool`` with the same session settings for the native ``/api/``
-endpoints (plain ``def`` endpoints run in FastAPI's threadpool over the synchronous data layer
-``mirror.native``), so two apps with different settings can live in one process.
+with the app's cache of reference tables (``mirror.queries.reference.ReferenceCache``), and one synchronous
+``psycopg_pool.ConnectionPool`` with the same session settings for the native ``/api/`` endpoints (plain ``def``
+endpoints run in FastAPI's threadpool over the synchronous data layer ``mirror.native``), so two apps with
+different settings can live in one process.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from api.ws2.registry import Registry, load_registry
 from api.ws2.routes import router as ws2_router
 from mirror.db import database_url as resolve_database_url
 from mirror.db import libpq_url
+from mirror.queries.reference import ReferenceCache, reset_connection
 from mirror.queries.status import ping, prometheus_text, status
 from mirror.settings import Settings
 
@@ -54,20 +56,29 @@ def session_options(settings: Settings) -> str:
     # mode (auto) kept re-planning them (custom plans for the id arrays), which cost more CPU than running them;
     # generic plans halve the server time of a release lookup. (No autocommit: the transaction holds its table
     # locks to the end of the request, so an import's final swap never lands between two of its statements.)
+    # A generic plan cannot know how many ids an ``= ANY(%s)`` list holds; with the default random_page_cost (4,
+    # priced for disks) it hashed whole small tables (link types, artists of a small dataset) where a few index
+    # probes do: serving statements read a handful of rows by key from data in memory, so index reads are priced
+    # as such (a third less server CPU for a beets release lookup, the same plans at ten times the data).
     return (
-        "-c plan_cache_mode=force_generic_plan -c default_transaction_read_only=on "
+        "-c plan_cache_mode=force_generic_plan -c default_transaction_read_only=on -c random_page_cost=1.1 "
         f"-c statement_timeout={int(settings.statement_timeout_ms)}"
     )
 
 
 def ws2_pool(conninfo: str, settings: Settings, size: int, name: str = "mbmirror-api") -> AsyncConnectionPool[Conn]:
-    """The ws/2 pool (not opened yet): read-only sessions, generic plans, rows as dicts."""
+    """The ws/2 pool (not opened yet): read-only sessions, generic plans, rows as dicts.
+
+    ws/2 requests open their transaction with ``ReferenceCache.begin``, which switches the connection to
+    autocommit for the duration; the pool's ``reset`` switches it back for every other user.
+    """
     return AsyncConnectionPool(
         conninfo,
         min_size=1,
         max_size=max(1, size),
         kwargs={"row_factory": dict_row, "options": session_options(settings), "prepare_threshold": 0},
         configure=configure_connection,
+        reset=reset_connection,
         open=False,
         name=name,
     )
@@ -83,6 +94,7 @@ def create_app(settings: Settings, database_url: str, registry: Registry | None 
         pool = ws2_pool(conninfo, settings, settings.pool_size)
         await pool.open(wait=True)
         app.state.pool = pool
+        app.state.reference = ReferenceCache()
         app.state.sync_pool = open_pool(conninfo, settings.pool_size, options)
         try:
             yield

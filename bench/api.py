@@ -57,6 +57,7 @@ from mirror.db import libpq_url
 from mirror.embedded import throwaway_cluster
 from mirror.load import import_dump
 from mirror.queries.common import resolve_gid
+from mirror.queries.reference import ReferenceCache
 from mirror.settings import Settings
 from mirror.tools.sample import write_sample
 
@@ -283,14 +284,16 @@ async def run_floor(url: str, scenario: Scenario, mbids: list[str], args: argpar
     incs = p.validate_incs(resource.name, allowed, p.split_incs([scenario.incs] if scenario.incs else []))
     pool = ws2_pool(libpq_url(url), Settings(), args.concurrency, name="bench-floor")  # the app's sessions
     await pool.open(wait=True)
+    reference = ReferenceCache()  # as the app's, and its transactions opened the same way
     try:
 
         async def one(worker: int, mbid: str) -> bool:
             async with pool.connection() as conn:
+                ref = await reference.begin(conn)
                 found = await resolve_gid(conn, scenario.table, mbid)
                 if found is None:
                     return False
-                ctx = Ctx(conn, registry, resource.name, "json", incs)
+                ctx = Ctx(conn, registry, resource.name, "json", incs, reference=ref)
                 if scenario.browse_key is not None:
                     assert resource.browse is not None
                     await resource.browse(ctx, scenario.browse_key, found[0], 25, 0)

@@ -19,7 +19,7 @@ from api.ws2.registry import Ctx, Entity, Fetch
 from api.ws2.render import Element, container, sub
 from mirror.queries import common as q
 from mirror.queries.pipeline import Statement, fetch_many
-from mirror.queries.relationships import parse_relationships, relationships, relationships_query
+from mirror.queries.relationships import link_rows_query, parse_link_rows, relationships
 
 JsonObj = dict[str, Any]
 
@@ -46,7 +46,8 @@ async def load_extras(ctx: Ctx, entity_type: str, entities: Sequence[Entity]) ->
     if not entities:
         return
     statements, kinds = extras_statements(ctx, entity_type, [e["_id"] for e in entities])
-    await apply_extras(ctx, entities, kinds, await fetch_many(ctx.conn, statements, dicts=True))
+    results = await fetch_many(ctx.conn, statements, dicts=[kind != "relations" for kind in kinds])
+    await apply_extras(ctx, entities, kinds, results)
     if ctx.has("annotation") and entity_type not in q.ANNOTATED:  # no annotation table: none to show
         for e in entities:
             e.setdefault("annotation", None)
@@ -73,7 +74,7 @@ def extras_statements(
         kinds.append("ratings")
     targets = rel_incs(ctx)
     if targets and source == q.BY_IDS:
-        statements.append((relationships_query(entity_type, targets), {"ids": ids}))
+        statements.append((link_rows_query(entity_type, targets), {"ids": ids}))
         kinds.append("relations")
     return statements, kinds
 
@@ -102,12 +103,12 @@ async def apply_extras(ctx: Ctx, entities: Sequence[Entity], kinds: list[str], r
             for e in entities:
                 e["rating"] = found_ratings.get(e["_id"], (None, 0))
         else:
-            await attach_relations(ctx, entities, parse_relationships(rows))
+            await attach_relations(ctx, entities, parse_link_rows(await ctx.ref(), rows))
 
 
 async def load_relations(ctx: Ctx, entity_type: str, entities: Sequence[Entity], targets: list[str]) -> None:
     """Attach ``relations`` (sorted, with loaded ``target_entity``) to each entity."""
-    found = await relationships(ctx.conn, entity_type, [e["_id"] for e in entities], targets)
+    found = await relationships(ctx.conn, await ctx.ref(), entity_type, [e["_id"] for e in entities], targets)
     await attach_relations(ctx, entities, found)
 
 

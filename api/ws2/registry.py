@@ -5,6 +5,7 @@ See the package docstring (``api/ws2/__init__.py``) for how a resource module pl
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -13,6 +14,7 @@ from typing import Any
 from psycopg import AsyncConnection
 
 from api.ws2.render import Element
+from mirror.queries.reference import Reference, load_reference
 
 Entity = dict[str, Any]
 """One entity as the query layer returns it: ``_id`` (internal row id), ``id`` (MBID) and its fields, plus
@@ -20,6 +22,8 @@ the keys the shared loaders attach when their inc was asked for (``aliases``, ``
 ``genres``, ``rating``, ``relations``)."""
 
 Conn = AsyncConnection[dict[str, Any]]
+
+_REFERENCE = "reference"  # ``Ctx.memo`` key of reference tables loaded for a context built without them
 
 
 @dataclass(frozen=True)
@@ -36,6 +40,25 @@ class Ctx:
     params: Mapping[str, str] = field(default_factory=dict)  # the query string (last value per key)
     # loads shared by every part of one request (``with_incs`` copies share it), e.g. artist credits by id
     memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
+    # the reference tables of the request's transaction (``mirror.queries.reference.ReferenceCache.begin``)
+    reference: Reference | None = field(default=None, compare=False, repr=False)
+
+    async def ref(self) -> Reference:
+        """The request's reference tables: those of its transaction (``ReferenceCache.begin``), or for a context
+        built without them (tests, tools), loaded once for it and its ``with_incs`` copies."""
+        if self.reference is not None:
+            return self.reference
+        future: asyncio.Future[Reference] | None = self.memo.get(_REFERENCE)
+        if future is None:
+            future = self.memo[_REFERENCE] = asyncio.get_running_loop().create_future()
+            try:
+                future.set_result(await load_reference(self.conn, (0, None)))
+            except BaseException as exc:
+                del self.memo[_REFERENCE]
+                future.set_exception(exc)
+                future.exception()  # retrieved: only the callers that wait on it see it
+                raise
+        return await future
 
     def has(self, *incs: str) -> bool:
         """True when any of ``incs`` was requested."""
@@ -44,7 +67,16 @@ class Ctx:
     def with_incs(self, incs: frozenset[str]) -> Ctx:
         """The same request with another inc set (for nested entities)."""
         return Ctx(
-            self.conn, self.registry, self.resource, self.fmt, incs, self.types, self.statuses, self.params, self.memo
+            self.conn,
+            self.registry,
+            self.resource,
+            self.fmt,
+            incs,
+            self.types,
+            self.statuses,
+            self.params,
+            self.memo,
+            self.reference,
         )
 
 

@@ -23,6 +23,7 @@ from api.ws2.render import container, json_response, metadata, xml_response
 from api.ws2.search import KINDS, SEARCH_ONLY, run_search, search_limit_offset
 from mirror.errors import NotFound
 from mirror.queries.common import resolve_gid
+from mirror.queries.reference import Reference, ReferenceCache
 from mirror.search import SearchOptions
 
 router = APIRouter()
@@ -38,11 +39,13 @@ def no_match(resource: str) -> BadRequest:
 
 
 @asynccontextmanager
-async def connection(request: Request) -> AsyncIterator[Conn]:
-    """A pooled connection in a read-only transaction (the pool sets read-only and the statement timeout)."""
+async def connection(request: Request) -> AsyncIterator[tuple[Conn, Reference]]:
+    """A pooled connection in a read-only transaction (the pool sets read-only and the statement timeout), and
+    the reference tables as of that transaction."""
     pool: AsyncConnectionPool[Conn] = request.app.state.pool
+    cache: ReferenceCache = request.app.state.reference
     async with pool.connection() as conn:
-        yield conn
+        yield conn, await cache.begin(conn)
 
 
 def _single(request: Request, name: str) -> str | None:
@@ -88,8 +91,8 @@ async def _dispatch(request: Request, name: str, key: str | None) -> Response:
         from api.ws2.genre import INCS, genre_all
 
         incs = p.validate_incs(name, INCS, p.split_incs(request.query_params.getlist("inc")))
-        async with connection(request) as conn:
-            return await genre_all(Ctx(conn, registry, name, fmt, incs, params=_params(request)))
+        async with connection(request) as (conn, ref):
+            return await genre_all(Ctx(conn, registry, name, fmt, incs, params=_params(request), reference=ref))
     resource = registry.get(name)
     if resource is None:
         raise NotFound("resource", name)
@@ -98,8 +101,8 @@ async def _dispatch(request: Request, name: str, key: str | None) -> Response:
             from api.ws2.url import by_resource
 
             incs = _incs(request, resource, resource.browse_incs)
-            async with connection(request) as conn:
-                ctx = Ctx(conn, registry, name, fmt, incs, params=_params(request))
+            async with connection(request) as (conn, ref):
+                ctx = Ctx(conn, registry, name, fmt, incs, params=_params(request), reference=ref)
                 return await by_resource(ctx, request.query_params.getlist("resource"))
         linked = next((k for k in resource.linked if k in request.query_params), None)
         if linked is not None and resource.browse is not None:
@@ -120,8 +123,8 @@ async def _search(request: Request, core: str, fmt: str, text: str) -> Response:
     limit, offset = search_limit_offset(_single(request, "limit"), _single(request, "offset"))
     dismax = (_single(request, "dismax") or "").lower() == "true"
     registry: Registry = request.app.state.ws2_registry
-    async with connection(request) as conn:
-        ctx = Ctx(conn, registry, core, fmt, params=_params(request))
+    async with connection(request) as (conn, ref):
+        ctx = Ctx(conn, registry, core, fmt, params=_params(request), reference=ref)
         options = SearchOptions(timeout_ms=request.app.state.settings.search_timeout_ms)
         return await run_search(ctx, core, text, limit=limit, offset=offset, dismax=dismax, options=options)
 
@@ -144,8 +147,8 @@ async def _lookup(request: Request, resource: Resource, fmt: str, key: str) -> R
     incs = _incs(request, resource, resource.lookup_incs)
     types, statuses = _filters(request, resource, incs)
     registry: Registry = request.app.state.ws2_registry
-    async with connection(request) as conn:
-        ctx = Ctx(conn, registry, resource.name, fmt, incs, types, statuses, _params(request))
+    async with connection(request) as (conn, ref):
+        ctx = Ctx(conn, registry, resource.name, fmt, incs, types, statuses, _params(request), reference=ref)
         if resource.load_key is not None:
             entity = await resource.load_key(ctx, key)
             return render_entity(ctx, resource, entity)
@@ -186,11 +189,11 @@ async def _browse(request: Request, resource: Resource, fmt: str, linked: str) -
     if not p.is_mbid(value):
         raise BadRequest("Invalid mbid.")
     registry: Registry = request.app.state.ws2_registry
-    async with connection(request) as conn:
+    async with connection(request) as (conn, ref):
         found = await resolve_gid(conn, LINKED_TABLES[linked], value.lower())
         if found is None:
             raise NotFound(linked, value)
-        ctx = Ctx(conn, registry, resource.name, fmt, incs, types, statuses, _params(request))
+        ctx = Ctx(conn, registry, resource.name, fmt, incs, types, statuses, _params(request), reference=ref)
         page = await resource.browse(ctx, linked, found[0], limit, offset)
         return render_page(ctx, resource, page)
 

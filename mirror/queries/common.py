@@ -43,7 +43,11 @@ def _t(name: str) -> sql.Identifier:
 
 def partial_date(row: Row, prefix: str) -> str | None:
     """``1986-11-05``, ``1995-03``, ``1995`` or None from ``<prefix>_year/_month/_day`` columns."""
-    year, month, day = row.get(f"{prefix}_year"), row.get(f"{prefix}_month"), row.get(f"{prefix}_day")
+    return date_text(row.get(f"{prefix}_year"), row.get(f"{prefix}_month"), row.get(f"{prefix}_day"))
+
+
+def date_text(year: int | None, month: int | None, day: int | None) -> str | None:
+    """``partial_date`` of the three values."""
     if year is None:
         if month is None:
             return None

@@ -1,8 +1,13 @@
 """Relationships of entities (the ``l_<type0>_<type1>`` tables) with their link types and attributes.
 
-``relationships(conn, "artist", ids, ["url", "artist"])`` returns, per source row id, one dict per
+``relationships(conn, ref, "artist", ids, ["url", "artist"])`` returns, per source row id, one dict per
 relationship with the target's type and row id; the API loads and shapes the targets. A relationship between
 two entities of the same type appears once in each direction.
+
+ws/2 reads them with ``link_rows_query``: the link tables' rows (one ``UNION ALL`` branch per table and
+direction) joined once to ``link``, with the attributes' type ids; link and attribute types come from the
+process's reference tables (``mirror.queries.reference``). ``relationships_query`` gives the same relationships
+with the type names joined in, for callers without reference tables (the native API).
 """
 
 from __future__ import annotations
@@ -10,11 +15,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from functools import cache
+from typing import Any
 
 from psycopg import sql
 
-from mirror.queries.common import Conn, Row, partial_date
+from mirror.queries.common import Conn, Row, date_text, partial_date
 from mirror.queries.pipeline import fetch_many
+from mirror.queries.reference import Reference
 from mirror.schema.entities import RELATABLE_TYPES
 
 ENTITY_TYPES = RELATABLE_TYPES
@@ -74,8 +81,126 @@ def _relationships_query(source_type: str, target_types: tuple[str, ...]) -> str
     return sql.SQL(" UNION ALL ").join(parts).as_string()
 
 
+def _branches(source_type: str, target_types: Sequence[str]) -> list[tuple[str, str, str, str, str]]:
+    """``(target type, direction, link table, source column, target column)`` of each ``UNION ALL`` branch."""
+    out = []
+    for target_type in target_types:
+        first, second = sorted((source_type, target_type))
+        table = f"l_{first}_{second}"
+        if source_type == first:
+            out.append((target_type, "forward", table, "entity0", "entity1"))
+        if source_type == second:
+            out.append((target_type, "backward", table, "entity1", "entity0"))
+    return out
+
+
+def link_rows_query(source_type: str, target_types: Sequence[str]) -> str:
+    """The relationships of ``source_type`` rows ``%(ids)s`` to ``target_types``, without type names.
+
+    Columns: target type, direction, source, target, link_order, source credit, target credit, link type id,
+    begin and end date (year, month, day), ended, and the attributes as a JSON array of
+    ``[attribute type id, credited as, text value]`` (or null). See ``parse_link_rows``.
+    """
+    return _link_rows_query(source_type, tuple(target_types))
+
+
+@cache
+def _link_rows_query(source_type: str, target_types: tuple[str, ...]) -> str:
+    branches = [
+        sql.SQL(
+            "SELECT {target_type} AS target_type, {direction} AS direction, l.{src} AS source, l.{tgt} AS target, "
+            "l.link_order, l.link, l.{src_credit} AS source_credit, l.{tgt_credit} AS target_credit "
+            "FROM {t} l WHERE l.{src} = ANY(%(ids)s)"
+        ).format(
+            target_type=sql.Literal(target_type),
+            direction=sql.Literal(direction),
+            t=sql.Identifier("musicbrainz", table),
+            src=sql.Identifier(src),
+            tgt=sql.Identifier(tgt),
+            src_credit=sql.Identifier(f"{src}_credit"),
+            tgt_credit=sql.Identifier(f"{tgt}_credit"),
+        )
+        for target_type, direction, table, src, tgt in _branches(source_type, target_types)
+    ]
+    return (
+        sql.SQL(
+            "SELECT r.target_type, r.direction, r.source, r.target, r.link_order, r.source_credit, r.target_credit, "
+            "ln.link_type, ln.begin_date_year, ln.begin_date_month, ln.begin_date_day, "
+            "ln.end_date_year, ln.end_date_month, ln.end_date_day, ln.ended, "
+            "(SELECT json_agg(json_build_array(la.attribute_type, lac.credited_as, latv.text_value)) "
+            "FROM musicbrainz.link_attribute la "
+            "LEFT JOIN musicbrainz.link_attribute_credit lac "
+            "  ON lac.link = la.link AND lac.attribute_type = la.attribute_type "
+            "LEFT JOIN musicbrainz.link_attribute_text_value latv "
+            "  ON latv.link = la.link AND latv.attribute_type = la.attribute_type "
+            "WHERE la.link = ln.id) "
+            "FROM ({branches}) r JOIN musicbrainz.link ln ON ln.id = r.link"
+        )
+        .format(branches=sql.SQL(" UNION ALL ").join(branches))
+        .as_string()
+    )
+
+
+def parse_link_rows(ref: Reference, rows: list[tuple[Any, ...]]) -> dict[int, list[Row]]:
+    """Rows of ``link_rows_query`` per source row id, as the dicts ``relationships`` describes; a relationship
+    of a type missing from ``ref`` (which a consistent database cannot hold) is left out."""
+    out: dict[int, list[Row]] = defaultdict(list)
+    attribute_types = ref.attribute_types
+    for (
+        target_type,
+        direction,
+        source,
+        target,
+        link_order,
+        source_credit,
+        target_credit,
+        link_type,
+        by,
+        bm,
+        bd,
+        ey,
+        em,
+        ed,
+        ended,
+        attributes,
+    ) in rows:
+        lt = ref.link_types.get(link_type)
+        if lt is None:
+            continue
+        attrs = []
+        for type_id, credited_as, value in attributes or ():
+            at = attribute_types.get(type_id)
+            if at is not None:
+                attrs.append({"name": at.name, "type_id": at.gid, "credited_as": credited_as, "value": value})
+        if len(attrs) > 1:
+            attrs.sort(key=_by_name)
+        out[source].append(
+            {
+                "target_type": target_type,
+                "direction": direction,
+                "source": source,
+                "target": target,
+                "link_order": link_order,
+                "source_credit": source_credit,
+                "target_credit": target_credit,
+                "type": lt.name,
+                "type_id": lt.gid,
+                "orderable": lt.orderable,
+                "begin": date_text(by, bm, bd),
+                "end": date_text(ey, em, ed),
+                "ended": ended,
+                "attributes": attrs,
+            }
+        )
+    return out
+
+
+def _by_name(attribute: Row) -> str:
+    return str(attribute["name"])  # code point order = the UTF-8 byte order of COLLATE "C"
+
+
 async def relationships(
-    conn: Conn, source_type: str, ids: Sequence[int], target_types: Sequence[str]
+    conn: Conn, ref: Reference, source_type: str, ids: Sequence[int], target_types: Sequence[str]
 ) -> dict[int, list[Row]]:
     """Relationships of ``source_type`` rows ``ids`` to each of ``target_types``, in one query.
 
@@ -85,8 +210,8 @@ async def relationships(
     """
     if not ids or not target_types:
         return defaultdict(list)
-    (rows,) = await fetch_many(conn, [(relationships_query(source_type, target_types), {"ids": list(ids)})], dicts=True)
-    return parse_relationships(rows)
+    (rows,) = await fetch_many(conn, [(link_rows_query(source_type, target_types), {"ids": list(ids)})])
+    return parse_link_rows(ref, rows)
 
 
 def parse_relationships(rows: list[Row]) -> dict[int, list[Row]]:
