@@ -17,9 +17,11 @@ from typing import Any
 from api.ws2.area import json_area, xml_area
 from api.ws2.common import (
     JsonObj,
+    apply_extras,
     json_extras,
     json_life_span,
     load_extras,
+    with_extras,
     xml_aliases,
     xml_annotation,
     xml_life_span,
@@ -55,23 +57,26 @@ async def fetch(ctx: Ctx, ids: Sequence[int]) -> dict[int, Entity]:
     return await q.related_artists(ctx.conn, ids)
 
 
-async def _complete(ctx: Ctx, rows: list[Entity]) -> None:
-    async def areas() -> None:
-        area_ids = {r[k] for r in rows for k in ("area_id", "begin_area_id", "end_area_id") if r[k] is not None}
-        found = await area_q.areas(ctx.conn, sorted(area_ids)) if area_ids else {}
-        for r in rows:
-            for key in ("area", "begin_area", "end_area"):
-                r[key] = found.get(r[f"{key}_id"]) if r[f"{key}_id"] is not None else None
+async def _areas(ctx: Ctx, rows: list[Entity]) -> None:
+    area_ids = {r[k] for r in rows for k in ("area_id", "begin_area_id", "end_area_id") if r[k] is not None}
+    found = await area_q.areas(ctx.conn, sorted(area_ids)) if area_ids else {}
+    for r in rows:
+        for key in ("area", "begin_area", "end_area"):
+            r[key] = found.get(r[f"{key}_id"]) if r[f"{key}_id"] is not None else None
 
-    await asyncio.gather(areas(), load_extras(ctx, "artist", rows))  # one round trip
+
+async def _complete(ctx: Ctx, rows: list[Entity]) -> None:
+    await asyncio.gather(_areas(ctx, rows), load_extras(ctx, "artist", rows))  # one round trip
 
 
 async def load(ctx: Ctx, row_id: int) -> Entity:
-    found = await q.artists(ctx.conn, [row_id])
+    found, extras = await with_extras(ctx, "artist", [row_id], q.artists(ctx.conn, [row_id]))  # one round trip
     if row_id not in found:
         raise NotFound("artist", str(row_id))
     artist = found[row_id]
-    await asyncio.gather(_complete(ctx, [artist]), _attach_sublists(ctx, artist))
+    await asyncio.gather(
+        _areas(ctx, [artist]), apply_extras(ctx, "artist", [artist], extras), _attach_sublists(ctx, artist)
+    )
     return artist
 
 

@@ -80,7 +80,7 @@ async def _load_credits(ctx: Ctx, ids: list[int]) -> dict[int, Credit]:
             credit.append({"name": nc.name, "joinphrase": nc.join_phrase, "artist": artist})
         credits[ac_id] = credit
     if artists:
-        await apply_extras(ctx, list(artists.values()), kinds, extras)
+        await apply_extras(ctx, "artist", list(artists.values()), (kinds, extras))
     return credits
 
 

@@ -11,17 +11,18 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Awaitable, Sequence
+from typing import Any, TypeVar
 
 from api.ws2.params import ENTITY_TYPES
 from api.ws2.registry import Ctx, Entity, Fetch
 from api.ws2.render import Element, container, sub
 from mirror.queries import common as q
 from mirror.queries.pipeline import Statement, fetch_many
-from mirror.queries.relationships import link_rows_query, parse_link_rows, relationships
+from mirror.queries.relationships import link_rows_query, parse_link_rows
 
 JsonObj = dict[str, Any]
+T = TypeVar("T")
 
 # The incs of a request that also decorate relationship targets (releases and recordings show their credits).
 TARGET_INCS = frozenset({"artist-credits"})
@@ -32,25 +33,43 @@ def db_type(name: str) -> str:
     return name.replace("-", "_")
 
 
+def rels_of(ctx: Ctx) -> frozenset[str]:
+    """The ``*-rels`` incs of the request."""
+    return frozenset(inc for inc in ctx.incs if inc.endswith("-rels") and not inc.endswith("-level-rels"))
+
+
 def rel_incs(ctx: Ctx) -> list[str]:
     """Target entity types (database spelling) of the ``*-rels`` incs in the request."""
     return [db_type(t) for t in ENTITY_TYPES if f"{t}-rels" in ctx.incs]
+
+
+Extras = tuple[list[str], list[list[Any]]]
+"""What each statement of ``extras_statements`` loaded, and its rows (``fetch_extras``)."""
 
 
 async def load_extras(ctx: Ctx, entity_type: str, entities: Sequence[Entity]) -> None:
     """Attach aliases, annotation, tags, genres, rating and relations as ``ctx.incs`` asks.
 
     The queries depend only on the entities' ids, so they are sent together (one round trip); the targets of
-    the relationships follow.
+    the relationships follow. Loaders that know the ids before the rows send them with the rows instead
+    (``with_extras``).
     """
-    if not entities:
-        return
-    statements, kinds = extras_statements(ctx, entity_type, [e["_id"] for e in entities])
-    results = await fetch_many(ctx.conn, statements, dicts=[kind != "relations" for kind in kinds])
-    await apply_extras(ctx, entities, kinds, results)
-    if ctx.has("annotation") and entity_type not in q.ANNOTATED:  # no annotation table: none to show
-        for e in entities:
-            e.setdefault("annotation", None)
+    if entities:
+        found = await fetch_extras(ctx, entity_type, [e["_id"] for e in entities])
+        await apply_extras(ctx, entity_type, entities, found)
+
+
+async def fetch_extras(ctx: Ctx, entity_type: str, ids: list[int]) -> Extras:
+    """The rows of the extras of ``entity_type`` rows ``ids``, for ``apply_extras``."""
+    statements, kinds = extras_statements(ctx, entity_type, ids)
+    if not statements:
+        return kinds, []
+    return kinds, await fetch_many(ctx.conn, statements, dicts=[kind != "relations" for kind in kinds])
+
+
+async def with_extras(ctx: Ctx, entity_type: str, ids: list[int], rows: Awaitable[T]) -> tuple[T, Extras]:
+    """``rows`` (the loading of the entities ``ids``) and their extras, in the same round trip."""
+    return await asyncio.gather(rows, fetch_extras(ctx, entity_type, ids))
 
 
 def extras_statements(
@@ -79,8 +98,9 @@ def extras_statements(
     return statements, kinds
 
 
-async def apply_extras(ctx: Ctx, entities: Sequence[Entity], kinds: list[str], results: list[list[Any]]) -> None:
+async def apply_extras(ctx: Ctx, entity_type: str, entities: Sequence[Entity], extras: Extras) -> None:
     """Attach the rows of ``extras_statements`` to ``entities`` (and load the relationship targets)."""
+    kinds, results = extras
     for kind, rows in zip(kinds, results, strict=True):
         if kind == "aliases":
             found = q.parse_aliases(rows)
@@ -104,12 +124,9 @@ async def apply_extras(ctx: Ctx, entities: Sequence[Entity], kinds: list[str], r
                 e["rating"] = found_ratings.get(e["_id"], (None, 0))
         else:
             await attach_relations(ctx, entities, parse_link_rows(await ctx.ref(), rows))
-
-
-async def load_relations(ctx: Ctx, entity_type: str, entities: Sequence[Entity], targets: list[str]) -> None:
-    """Attach ``relations`` (sorted, with loaded ``target_entity``) to each entity."""
-    found = await relationships(ctx.conn, await ctx.ref(), entity_type, [e["_id"] for e in entities], targets)
-    await attach_relations(ctx, entities, found)
+    if ctx.has("annotation") and entity_type not in q.ANNOTATED:  # no annotation table: none to show
+        for e in entities:
+            e.setdefault("annotation", None)
 
 
 async def attach_relations(ctx: Ctx, entities: Sequence[Entity], found: dict[int, list[Entity]]) -> None:
@@ -120,9 +137,11 @@ async def attach_relations(ctx: Ctx, entities: Sequence[Entity], found: dict[int
             wanted[rel["target_type"]].add(rel["target"])
     loaded: dict[str, dict[int, Entity]] = {}
     nested = ctx.with_incs(ctx.incs & TARGET_INCS)
+    # ``work-level-rels`` (on a recording's extras): its works show their own relationships, loaded with them
+    works = ctx.with_incs(rels_of(ctx)) if ctx.has("work-level-rels") else nested
 
     async def fetch(target_type: str, fetch: Fetch, ids: list[int]) -> None:
-        loaded[target_type] = await fetch(nested, ids)
+        loaded[target_type] = await fetch(works if target_type == "work" else nested, ids)
 
     # (a related artist comes with the country of its area or of the nearest area containing it)
     fetches = []

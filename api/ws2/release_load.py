@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from api.ws2.artist_credit import Credit, load_credits
-from api.ws2.common import TARGET_INCS, load_extras, load_relations, rel_incs
+from api.ws2.common import TARGET_INCS, Extras, apply_extras, fetch_extras, rels_of, with_extras
 from api.ws2.registry import Ctx, Entity
 from mirror.queries.medium import all_tracks, load_media
 from mirror.queries.recording import load_recordings, load_recordings_and_isrcs
@@ -28,11 +28,6 @@ from mirror.queries.release_group import load_release_groups
 EXTRA_INCS = frozenset({"aliases", "annotation", "tags", "genres", "ratings"})
 RELEASE_GROUP_NESTED_INCS = frozenset({"aliases", "tags", "genres", "ratings", "artist-credits"})
 RECORDING_NESTED_INCS = frozenset({"aliases", "tags", "genres", "ratings", "artist-credits", "isrcs"})
-
-
-def rels_of(ctx: Ctx) -> frozenset[str]:
-    """The ``*-rels`` incs of the request."""
-    return frozenset(inc for inc in ctx.incs if inc.endswith("-rels") and not inc.endswith("-level-rels"))
 
 
 def wants_credits(ctx: Ctx) -> bool:
@@ -56,7 +51,14 @@ async def release_entities(
     release of this MBID (lower case), resolved in the first statement; a merged MBID gives the release it was
     merged into with nothing else loaded (the lookup redirects).
     """
-    rows = await load_releases(ctx.conn, ids, gid=gid)
+    extra_incs = ctx.incs & (EXTRA_INCS if toplevel else EXTRA_INCS - {"annotation"})
+    extras_ctx = ctx.with_incs(extra_incs | rels_of(ctx) | (ctx.incs & TARGET_INCS))
+    loaded_extras: Extras | None = None
+    if gid is None:  # the extras go with the rows (an MBID is resolved by the rows' statement)
+        wanted = sorted(set(ids))
+        rows, loaded_extras = await with_extras(extras_ctx, "release", wanted, load_releases(ctx.conn, wanted))
+    else:
+        rows = await load_releases(ctx.conn, ids, gid=gid)
     entities: dict[int, Entity] = {
         rid: {"_id": rid, "id": r.gid, "title": r.name, "_row": r, "_meta": meta} for rid, r in rows.items()
     }
@@ -118,8 +120,8 @@ async def release_entities(
         await asyncio.gather(*parts)
 
     async def extras() -> None:
-        extra_incs = ctx.incs & (EXTRA_INCS if toplevel else EXTRA_INCS - {"annotation"})
-        await load_extras(ctx.with_incs(extra_incs | rels_of(ctx) | (ctx.incs & TARGET_INCS)), "release", releases)
+        found = loaded_extras or await fetch_extras(extras_ctx, "release", list(entities))
+        await apply_extras(extras_ctx, "release", releases, found)
 
     branches = [extras()]
     if want_credits:
@@ -145,15 +147,17 @@ async def release_group_entities(
     ctx: Ctx, ids: Iterable[int], *, toplevel: bool = True, credits: bool = True
 ) -> dict[int, Entity]:
     """Release group entities for these row ids (artist credits when ``artist-credits``/``artists``)."""
-    rows = await load_release_groups(ctx.conn, ids)
+    wanted = sorted(set(ids))
+    extra_incs = ctx.incs & (EXTRA_INCS if toplevel else EXTRA_INCS - {"annotation"})
+    extras_ctx = ctx.with_incs(extra_incs | rels_of(ctx) | (ctx.incs & TARGET_INCS))
+    rows, found = await with_extras(extras_ctx, "release_group", wanted, load_release_groups(ctx.conn, wanted))
     entities: dict[int, Entity] = {
         rid: {"_id": rid, "id": g.gid, "title": g.name, "_row": g} for rid, g in rows.items()
     }
     if not entities:
         return entities
     groups = list(entities.values())
-    extra_incs = ctx.incs & (EXTRA_INCS if toplevel else EXTRA_INCS - {"annotation"})
-    extras = load_extras(ctx.with_incs(extra_incs | rels_of(ctx) | (ctx.incs & TARGET_INCS)), "release_group", groups)
+    extras = apply_extras(extras_ctx, "release_group", groups, found)
     if credits and wants_credits(ctx):
         await asyncio.gather(extras, _attach_credits(ctx, groups))
     else:
@@ -168,11 +172,17 @@ async def recording_entities(
 
     ``credits``: load the artist credits (None: when ``ctx.incs`` asks for them).
     """
+    wanted = sorted(set(ids))
+    extra_incs = ctx.incs & (EXTRA_INCS if toplevel else EXTRA_INCS - {"annotation"})
+    # (with ``work-level-rels`` the works they are linked to load with their own relationships)
+    extras_ctx = ctx.with_incs(extra_incs | rels_of(ctx) | (ctx.incs & (TARGET_INCS | {"work-level-rels"})))
     isrcs: dict[int, list[str]] | None = None
     if ctx.has("isrcs"):
-        rows, isrcs = await load_recordings_and_isrcs(ctx.conn, ids)
+        (rows, isrcs), found = await with_extras(
+            extras_ctx, "recording", wanted, load_recordings_and_isrcs(ctx.conn, wanted)
+        )
     else:
-        rows = await load_recordings(ctx.conn, ids)
+        rows, found = await with_extras(extras_ctx, "recording", wanted, load_recordings(ctx.conn, wanted))
     entities: dict[int, Entity] = {
         rid: {"_id": rid, "id": r.gid, "title": r.name, "_row": r} for rid, r in rows.items()
     }
@@ -182,17 +192,11 @@ async def recording_entities(
     if isrcs is not None:
         for e in recs:
             e["isrcs"] = isrcs[e["_id"]]
-    extra_incs = ctx.incs & (EXTRA_INCS if toplevel else EXTRA_INCS - {"annotation"})
-
-    async def extras() -> None:
-        await load_extras(ctx.with_incs(extra_incs | rels_of(ctx) | (ctx.incs & TARGET_INCS)), "recording", recs)
-        if ctx.has("work-level-rels"):
-            await _work_level_rels(ctx, recs)
-
+    extras = apply_extras(extras_ctx, "recording", recs, found)
     if credits if credits is not None else wants_credits(ctx):
-        await asyncio.gather(extras(), _attach_credits(ctx, recs))
+        await asyncio.gather(extras, _attach_credits(ctx, recs))
     else:
-        await extras()
+        await extras
     return entities
 
 
@@ -201,18 +205,6 @@ async def _attach_credits(ctx: Ctx, entities: Sequence[Entity]) -> None:
     found = await load_credits(ctx, [e["_row"].artist_credit for e in entities])
     for e in entities:
         e["artist_credit"] = found.get(e["_row"].artist_credit, [])
-
-
-async def _work_level_rels(ctx: Ctx, recordings: Sequence[Entity]) -> None:
-    """Attach the relationships of the works the recordings are linked to (``work-level-rels``)."""
-    works: dict[int, Entity] = {}
-    for rec in recordings:
-        for rel in rec.get("relations", ()):
-            if rel["target_type"] == "work":
-                works.setdefault(id(rel["target_entity"]), rel["target_entity"])
-    targets = rel_incs(ctx)
-    if works and targets:
-        await load_relations(ctx.with_incs(rels_of(ctx)), "work", list(works.values()), targets)
 
 
 def recording_credit(release: Entity, recording: Entity) -> Credit | None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 
-from api.ws2.common import load_extras
+from api.ws2.common import apply_extras, load_extras, with_extras
 from api.ws2.params import RELS
 from api.ws2.registry import Browse, Ctx, Entity, Fetch, LoadOne, Page
 from mirror.errors import NotFound
@@ -31,19 +31,25 @@ async def _complete(ctx: Ctx, entity_type: str, rows: list[Entity]) -> None:
     await asyncio.gather(attach_areas(ctx, rows), load_extras(ctx, entity_type, rows))
 
 
+async def _rows(ctx: Ctx, entity_type: str, ids: Sequence[int]) -> dict[int, Entity]:
+    """The rows with their extras (sent together) and areas."""
+    wanted = sorted(set(ids))
+    found, extras = await with_extras(ctx, entity_type, wanted, q.rows(ctx.conn, entity_type, wanted))
+    rows = list(found.values())
+    await asyncio.gather(attach_areas(ctx, rows), apply_extras(ctx, entity_type, rows, extras))
+    return found
+
+
 def handlers(entity_type: str) -> tuple[Fetch, LoadOne, Browse]:
     """``fetch``, ``load`` and ``browse`` for one entity type."""
 
     async def fetch(ctx: Ctx, ids: Sequence[int]) -> dict[int, Entity]:
-        found = await q.rows(ctx.conn, entity_type, ids)
-        await _complete(ctx, entity_type, list(found.values()))
-        return found
+        return await _rows(ctx, entity_type, ids)
 
     async def load(ctx: Ctx, row_id: int) -> Entity:
-        found = await q.rows(ctx.conn, entity_type, [row_id])
+        found = await _rows(ctx, entity_type, [row_id])
         if row_id not in found:
             raise NotFound(entity_type, str(row_id))
-        await _complete(ctx, entity_type, [found[row_id]])
         return found[row_id]
 
     async def browse(ctx: Ctx, key: str, row_id: int, limit: int, offset: int) -> Page:

@@ -31,6 +31,11 @@ Query: TypeAlias = "str | sql.Composed | sql.SQL"
 Params: TypeAlias = "Sequence[Any] | Mapping[str, Any]"
 Statement: TypeAlias = "tuple[Query, Params]"
 
+# How many turns of the event loop the first statement of a batch waits for its siblings: a loader that gathers
+# its rows and their extras (``api.ws2.common.with_extras``) beside a sibling that queries at once submits a turn
+# later than the sibling.
+GATHER_TURNS = 2
+
 # psycopg's placeholders (``%%`` is a literal percent); any other ``%`` is an error, as psycopg says.
 _PLACEHOLDER = re.compile(r"%%|%\((\w+)\)s|%s|%")
 
@@ -132,8 +137,9 @@ async def fetch_many(
 
     ``dicts``: rows as dicts, for every statement or per statement.
 
-    The first caller waits one turn of the event loop for the others (tasks run with ``asyncio.gather``
-    submit theirs in the same turn), then sends everything as one statement and hands each caller its rows.
+    The first caller waits ``GATHER_TURNS`` turns of the event loop for the others (tasks run with
+    ``asyncio.gather`` submit theirs in the turn after, those they gather in turn one later), then sends
+    everything as one statement and hands each caller its rows.
     """
     if not statements:
         return []
@@ -151,7 +157,8 @@ async def fetch_many(
         batch.leader = True
         cancelled: BaseException | None = None
         try:
-            await asyncio.sleep(0)
+            for _ in range(GATHER_TURNS):
+                await asyncio.sleep(0)
         except BaseException as exc:
             cancelled = exc
         batch.leader = False

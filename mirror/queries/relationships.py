@@ -1,13 +1,12 @@
 """Relationships of entities (the ``l_<type0>_<type1>`` tables) with their link types and attributes.
 
-``relationships(conn, ref, "artist", ids, ["url", "artist"])`` returns, per source row id, one dict per
-relationship with the target's type and row id; the API loads and shapes the targets. A relationship between
-two entities of the same type appears once in each direction.
-
-ws/2 reads them with ``link_rows_query``: the link tables' rows (one ``UNION ALL`` branch per table and
-direction) joined once to ``link``, with the attributes' type ids; link and attribute types come from the
-process's reference tables (``mirror.queries.reference``). ``relationships_query`` gives the same relationships
-with the type names joined in, for callers without reference tables (the native API).
+ws/2 reads them with ``link_rows_query(source type, target types)``: the link tables' rows (one ``UNION ALL``
+branch per table and direction) joined once to ``link``, with the attributes' type ids; ``parse_link_rows``
+names the link and attribute types from the process's reference tables (``mirror.queries.reference``) and
+gives, per source row id, one dict per relationship with the target's type and row id (the API loads and
+shapes the targets). A relationship between two entities of the same type appears once in each direction.
+``relationships_query`` gives the same relationships with the type names joined in, for callers without
+reference tables (the native API).
 """
 
 from __future__ import annotations
@@ -19,8 +18,7 @@ from typing import Any
 
 from psycopg import sql
 
-from mirror.queries.common import Conn, Row, date_text, partial_date
-from mirror.queries.pipeline import fetch_many
+from mirror.queries.common import Row, date_text
 from mirror.queries.reference import Reference
 from mirror.schema.entities import RELATABLE_TYPES
 
@@ -70,14 +68,10 @@ def relationships_query(source_type: str, target_types: Sequence[str]) -> str:
 
 @cache
 def _relationships_query(source_type: str, target_types: tuple[str, ...]) -> str:
-    parts: list[sql.Composable] = []
-    for target_type in target_types:
-        first, second = sorted((source_type, target_type))
-        table = f"l_{first}_{second}"
-        if source_type == first:
-            parts.append(_select(table, "entity0", "entity1", target_type, "forward"))
-        if source_type == second:
-            parts.append(_select(table, "entity1", "entity0", target_type, "backward"))
+    parts = [
+        _select(table, src, tgt, target_type, direction)
+        for target_type, direction, table, src, tgt in _branches(source_type, target_types)
+    ]
     return sql.SQL(" UNION ALL ").join(parts).as_string()
 
 
@@ -142,8 +136,11 @@ def _link_rows_query(source_type: str, target_types: tuple[str, ...]) -> str:
 
 
 def parse_link_rows(ref: Reference, rows: list[tuple[Any, ...]]) -> dict[int, list[Row]]:
-    """Rows of ``link_rows_query`` per source row id, as the dicts ``relationships`` describes; a relationship
-    of a type missing from ``ref`` (which a consistent database cannot hold) is left out."""
+    """Rows of ``link_rows_query`` per source row id: dicts with ``target_type``, ``target`` (row id),
+    ``direction``, ``type``, ``type_id``, ``begin``, ``end``, ``ended``, ``link_order``, ``orderable``,
+    ``source_credit``, ``target_credit`` and ``attributes`` (list of ``name``, ``type_id``, ``credited_as``,
+    ``value``, by name). A relationship of a type missing from ``ref`` (which a consistent database cannot hold)
+    is left out."""
     out: dict[int, list[Row]] = defaultdict(list)
     attribute_types = ref.attribute_types
     for (
@@ -197,28 +194,3 @@ def parse_link_rows(ref: Reference, rows: list[tuple[Any, ...]]) -> dict[int, li
 
 def _by_name(attribute: Row) -> str:
     return str(attribute["name"])  # code point order = the UTF-8 byte order of COLLATE "C"
-
-
-async def relationships(
-    conn: Conn, ref: Reference, source_type: str, ids: Sequence[int], target_types: Sequence[str]
-) -> dict[int, list[Row]]:
-    """Relationships of ``source_type`` rows ``ids`` to each of ``target_types``, in one query.
-
-    Each row has ``target_type``, ``target`` (row id), ``direction``, ``type``, ``type_id``, ``begin``,
-    ``end``, ``ended``, ``link_order``, ``orderable``, ``source_credit``, ``target_credit`` and
-    ``attributes`` (list of ``name``, ``type_id``, ``credited_as``, ``value``, by name).
-    """
-    if not ids or not target_types:
-        return defaultdict(list)
-    (rows,) = await fetch_many(conn, [(link_rows_query(source_type, target_types), {"ids": list(ids)})])
-    return parse_link_rows(ref, rows)
-
-
-def parse_relationships(rows: list[Row]) -> dict[int, list[Row]]:
-    """Rows of ``relationships_query`` (dicts) per source row id, with ``begin`` and ``end`` dates."""
-    out: dict[int, list[Row]] = defaultdict(list)
-    for row in rows:
-        row["begin"] = partial_date(row, "begin_date")
-        row["end"] = partial_date(row, "end_date")
-        out[row["source"]].append(row)
-    return out

@@ -1,8 +1,8 @@
 """How many statements a lookup sends: independent loads of one request share a round trip.
 
 The statements of concurrent loaders are merged into one (``mirror.queries.pipeline``), artist credits load with
-their artists' aliases and tags and only once per request, and a release lookup resolves its MBID in its first
-statement (other lookups resolve it in a statement of its own). The
+their artists' aliases and tags and only once per request, entities load with their extras, and a release lookup
+resolves its MBID in its first statement (other lookups resolve it in a statement of its own). The
 counts are the dependency depth of each lookup (not a timing): a loader that starts waiting for another instead
 of running beside it shows here as one more statement.
 """
@@ -52,9 +52,9 @@ def test_beets_release_lookup_sends_one_statement_per_dependency_level(ws2_get: 
     response = ws2_get("ds01", f"/ws/2/release/{LOVE_BUG}?inc={BEETS_RELEASE_INCS}&fmt=json")
     assert response.status_code == 200
     assert response.json()["media"][0]["tracks"][0]["artist-credit"]
-    # release (MBID resolved in it), its parts, their parts (recordings, targets), recording extras, their
-    # targets, work rels
-    assert len(statements) <= 6, statements
+    # release (MBID resolved in it), its parts (with their extras), recordings with their extras, their targets
+    # (works with their relationships)
+    assert len(statements) <= 4, statements
     assert "release_gid_redirect" in statements[0]
 
 
@@ -114,5 +114,5 @@ def test_beets_recording_lookup_sends_few_statements(ws2_get: Getter, statements
     response = ws2_get("ds01", f"/ws/2/recording/{RECORDING}?inc={BEETS_RECORDING_INCS}&fmt=json")
     assert response.status_code == 200
     assert response.json()["artist-credit"]
-    # resolve, recording and ISRCs, its extras with its credit, relationship targets
-    assert len(statements) <= 4, statements
+    # resolve, recording with its ISRCs and extras, its credit and relationship targets
+    assert len(statements) <= 3, statements
