@@ -28,8 +28,7 @@ from api.native.deps import open_pool
 from api.native_search import router as native_search_router
 from api.ws2.registry import Registry, load_registry
 from api.ws2.routes import router as ws2_router
-from mirror.db import database_url as resolve_database_url
-from mirror.db import libpq_url
+from mirror.db import libpq_url, serving_url
 from mirror.queries.reference import ReferenceCache, reset_connection
 from mirror.queries.status import ping, prometheus_text, status
 from mirror.settings import Settings
@@ -141,6 +140,7 @@ def create_app(settings: Settings, database_url: str, registry: Registry | None 
 
 
 def app_factory() -> FastAPI:
-    """For ``uvicorn --factory api.main:app_factory``: settings from the environment."""
+    """For ``uvicorn --factory api.main:app_factory``: settings from the environment (the embedded cluster is
+    reached through its Unix socket, ``mirror.db.serving_url``)."""
     settings = Settings()
-    return create_app(settings, resolve_database_url(settings))
+    return create_app(settings, serving_url(settings))

@@ -1,15 +1,16 @@
 """Database connections: resolve the URL (configured or embedded) and build engines.
 
 ``database_url(settings)`` is the one place that decides which PostgreSQL mbmirror talks to: the configured
-``MBMIRROR_DATABASE_URL``, or the embedded cluster, which it starts when needed.
+``MBMIRROR_DATABASE_URL``, or the embedded cluster, which it starts when needed (``serving_url``: the same for
+the API, which reaches the embedded cluster through its Unix socket).
 """
 
 from __future__ import annotations
 
 from sqlalchemy import Engine, create_engine
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 
-from mirror.embedded import Cluster
+from mirror.embedded import Cluster, ClusterInfo
 from mirror.settings import Settings
 
 
@@ -33,6 +34,27 @@ def database_url(settings: Settings, *, start: bool = True) -> str:
     if start:
         return cluster.start().url
     return cluster.info().url
+
+
+def socket_url(info: ClusterInfo) -> str:
+    """The embedded cluster's database through its Unix socket (in the cluster directory) rather than TCP."""
+    tcp = make_url(info.url)
+    local = URL.create(
+        tcp.drivername,
+        username=tcp.username,
+        password=tcp.password,
+        database=tcp.database,
+        query={"host": str(info.directory), "port": str(info.port)},
+    )
+    return local.render_as_string(hide_password=False)
+
+
+def serving_url(settings: Settings) -> str:
+    """The URL the API serves from: ``database_url``, the embedded cluster through its Unix socket (a serving
+    round trip costs both processes less CPU than over loopback TCP)."""
+    if settings.database_url:
+        return normalize_url(settings.database_url)
+    return socket_url(embedded_cluster(settings).start())
 
 
 def libpq_url(sqlalchemy_url: str) -> str:
