@@ -54,7 +54,7 @@ SUBLISTS = ("recordings", "releases", "release-groups", "works")  # entity keys,
 
 async def fetch(ctx: Ctx, ids: Sequence[int]) -> dict[int, Entity]:
     """Artists as relationship targets: their ``country`` is that of their area or of an area containing it."""
-    return await q.related_artists(ctx.conn, ids)
+    return await q.related_artists(ctx.conn, await ctx.ref(), ids)
 
 
 async def _areas(ctx: Ctx, rows: list[Entity]) -> None:

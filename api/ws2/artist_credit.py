@@ -54,10 +54,12 @@ async def load_credits(ctx: Ctx, ids: Iterable[int]) -> dict[int, Credit]:
 
 
 async def _load_credits(ctx: Ctx, ids: list[int]) -> dict[int, Credit]:
-    from api.ws2.common import apply_extras, extras_statements
+    from api.ws2.common import DICT_ROWS, apply_extras, extras_statements
 
     statements, kinds = extras_statements(ctx, "artist", ids, CREDITED_ARTISTS)
-    found, extras = await load_artist_credits_with(ctx.conn, ids, statements)
+    found, extras = await load_artist_credits_with(
+        ctx.conn, await ctx.ref(), ids, statements, [k in DICT_ROWS for k in kinds]
+    )
     artists: dict[int, Entity] = {}
     credits: dict[int, Credit] = {}
     for ac_id, names in found.items():

@@ -23,6 +23,7 @@ from mirror.queries.relationships import link_rows_query, parse_link_rows
 
 JsonObj = dict[str, Any]
 T = TypeVar("T")
+DICT_ROWS = frozenset({"annotation", "ratings"})  # the extras whose rows are dicts (the others are tuples)
 
 # The incs of a request that also decorate relationship targets (releases and recordings show their credits).
 TARGET_INCS = frozenset({"artist-credits"})
@@ -64,7 +65,7 @@ async def fetch_extras(ctx: Ctx, entity_type: str, ids: list[int]) -> Extras:
     statements, kinds = extras_statements(ctx, entity_type, ids)
     if not statements:
         return kinds, []
-    return kinds, await fetch_many(ctx.conn, statements, dicts=[kind != "relations" for kind in kinds])
+    return kinds, await fetch_many(ctx.conn, statements, dicts=[kind in DICT_ROWS for kind in kinds])
 
 
 async def with_extras(ctx: Ctx, entity_type: str, ids: list[int], rows: Awaitable[T]) -> tuple[T, Extras]:
@@ -80,13 +81,13 @@ def extras_statements(
     statements: list[Statement] = []
     kinds: list[str] = []
     if ctx.has("aliases") and entity_type in q.ALIASED:
-        statements.append((q.aliases_query(entity_type, source), (ids,)))
+        statements.append((q.alias_rows_query(entity_type, source), (ids,)))
         kinds.append("aliases")
     if ctx.has("annotation") and entity_type in q.ANNOTATED and source == q.BY_IDS:
         statements.append((q.annotation_query(entity_type), (ids,)))
         kinds.append("annotation")
     if ctx.has("tags", "genres") and entity_type in q.TAGGED:
-        statements.append((q.tags_query(entity_type, source), (ids,)))
+        statements.append((q.tag_rows_query(entity_type, source), (ids,)))
         kinds.append("tags")
     if ctx.has("ratings") and entity_type in q.RATED:
         statements.append((q.ratings_query(entity_type, source), (ids,)))
@@ -101,9 +102,11 @@ def extras_statements(
 async def apply_extras(ctx: Ctx, entity_type: str, entities: Sequence[Entity], extras: Extras) -> None:
     """Attach the rows of ``extras_statements`` to ``entities`` (and load the relationship targets)."""
     kinds, results = extras
+    ref = await ctx.ref() if results else None
     for kind, rows in zip(kinds, results, strict=True):
         if kind == "aliases":
-            found = q.parse_aliases(rows)
+            assert ref is not None
+            found = q.parse_alias_rows(ref, entity_type, rows)
             for e in entities:
                 e["aliases"] = found.get(e["_id"], [])
         elif kind == "annotation":
@@ -111,7 +114,8 @@ async def apply_extras(ctx: Ctx, entity_type: str, entities: Sequence[Entity], e
             for e in entities:
                 e["annotation"] = texts.get(e["_id"])  # JSON: null when the entity has none
         elif kind == "tags":
-            found = q.parse_tags(rows)
+            assert ref is not None
+            found = q.parse_tag_rows(ref, rows)
             for e in entities:
                 tag_rows = found.get(e["_id"], [])
                 if ctx.has("tags"):
@@ -123,7 +127,8 @@ async def apply_extras(ctx: Ctx, entity_type: str, entities: Sequence[Entity], e
             for e in entities:
                 e["rating"] = found_ratings.get(e["_id"], (None, 0))
         else:
-            await attach_relations(ctx, entities, parse_link_rows(await ctx.ref(), rows))
+            assert ref is not None
+            await attach_relations(ctx, entities, parse_link_rows(ref, rows))
     if ctx.has("annotation") and entity_type not in q.ANNOTATED:  # no annotation table: none to show
         for e in entities:
             e.setdefault("annotation", None)

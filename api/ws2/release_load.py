@@ -54,11 +54,12 @@ async def release_entities(
     extra_incs = ctx.incs & (EXTRA_INCS if toplevel else EXTRA_INCS - {"annotation"})
     extras_ctx = ctx.with_incs(extra_incs | rels_of(ctx) | (ctx.incs & TARGET_INCS))
     loaded_extras: Extras | None = None
+    ref = await ctx.ref()
     if gid is None:  # the extras go with the rows (an MBID is resolved by the rows' statement)
         wanted = sorted(set(ids))
-        rows, loaded_extras = await with_extras(extras_ctx, "release", wanted, load_releases(ctx.conn, wanted))
+        rows, loaded_extras = await with_extras(extras_ctx, "release", wanted, load_releases(ctx.conn, ref, wanted))
     else:
-        rows = await load_releases(ctx.conn, ids, gid=gid)
+        rows = await load_releases(ctx.conn, ref, ids, gid=gid)
     entities: dict[int, Entity] = {
         rid: {"_id": rid, "id": r.gid, "title": r.name, "_row": r, "_meta": meta} for rid, r in rows.items()
     }
@@ -85,7 +86,7 @@ async def release_entities(
             e["release_group"] = found.get(e["_row"].release_group)
 
     async def labels() -> None:
-        label_info = await load_label_info(ctx.conn, entities)
+        label_info = await load_label_info(ctx.conn, ref, entities)
         for e in releases:
             e["label_info"] = label_info[e["_id"]]
 
@@ -150,7 +151,9 @@ async def release_group_entities(
     wanted = sorted(set(ids))
     extra_incs = ctx.incs & (EXTRA_INCS if toplevel else EXTRA_INCS - {"annotation"})
     extras_ctx = ctx.with_incs(extra_incs | rels_of(ctx) | (ctx.incs & TARGET_INCS))
-    rows, found = await with_extras(extras_ctx, "release_group", wanted, load_release_groups(ctx.conn, wanted))
+    rows, found = await with_extras(
+        extras_ctx, "release_group", wanted, load_release_groups(ctx.conn, await ctx.ref(), wanted)
+    )
     entities: dict[int, Entity] = {
         rid: {"_id": rid, "id": g.gid, "title": g.name, "_row": g} for rid, g in rows.items()
     }

@@ -34,7 +34,7 @@ async def _complete(ctx: Ctx, entity_type: str, rows: list[Entity]) -> None:
 async def _rows(ctx: Ctx, entity_type: str, ids: Sequence[int]) -> dict[int, Entity]:
     """The rows with their extras (sent together) and areas."""
     wanted = sorted(set(ids))
-    found, extras = await with_extras(ctx, entity_type, wanted, q.rows(ctx.conn, entity_type, wanted))
+    found, extras = await with_extras(ctx, entity_type, wanted, q.rows(ctx.conn, await ctx.ref(), entity_type, wanted))
     rows = list(found.values())
     await asyncio.gather(attach_areas(ctx, rows), apply_extras(ctx, entity_type, rows, extras))
     return found
@@ -53,7 +53,7 @@ def handlers(entity_type: str) -> tuple[Fetch, LoadOne, Browse]:
         return found[row_id]
 
     async def browse(ctx: Ctx, key: str, row_id: int, limit: int, offset: int) -> Page:
-        rows, total = await q.browse(ctx.conn, entity_type, key, row_id, limit, offset)
+        rows, total = await q.browse(ctx.conn, await ctx.ref(), entity_type, key, row_id, limit, offset)
         await _complete(ctx, entity_type, rows)
         return Page(rows, total, offset)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from psycopg import sql
 
@@ -10,6 +11,9 @@ from mirror.queries.area import finish
 from mirror.queries.artist_credit import COUNTRY_CTES
 from mirror.queries.common import Conn, Row
 from mirror.queries.pipeline import fetch_many
+
+if TYPE_CHECKING:
+    from mirror.queries.reference import Reference
 
 _SELECT = (
     "SELECT a.id AS _id, a.gid::text AS id, a.name, a.sort_name, a.comment, "
@@ -41,17 +45,14 @@ _LINKED = {
 }
 
 
-_OWN_COUNTRY = "(SELECT code FROM musicbrainz.iso_3166_1 WHERE area = a.area ORDER BY code LIMIT 1) AS country"
-assert _OWN_COUNTRY in _SELECT
-
-# Related artists show the country of their area or of the nearest area containing it (the area walk of
-# ``artist_credit.COUNTRY_CTES``), loaded with the rows in one statement.
+# Related artists (relationship targets) have the fields of the nested artist shape, with the country of their
+# area or of the nearest area containing it (the area walk of ``artist_credit.COUNTRY_CTES``), loaded with the rows
+# in one statement; their type is a row id (named from the reference tables).
 _RELATED_SQL = (
     "WITH RECURSIVE credited AS (SELECT id, area FROM musicbrainz.artist WHERE id = ANY(%(ids)s)),"
     + COUNTRY_CTES
-    + " "
-    + _SELECT.replace(_OWN_COUNTRY, "(SELECT c.code FROM country c WHERE c.start = a.area) AS country")
-    + "WHERE a.id = ANY(%(ids)s)"
+    + " SELECT a.id, a.gid::text, a.name, a.sort_name, a.comment, a.type, "
+    "(SELECT c.code FROM country c WHERE c.start = a.area) FROM musicbrainz.artist a WHERE a.id = ANY(%(ids)s)"
 )
 
 
@@ -60,10 +61,24 @@ async def artists(conn: Conn, ids: Sequence[int]) -> dict[int, Row]:
     return {row["_id"]: finish(row) for row in rows}
 
 
-async def related_artists(conn: Conn, ids: Sequence[int]) -> dict[int, Row]:
-    """``artists`` with ``country`` found by walking up the areas (the shape of a relationship target)."""
-    (rows,) = await fetch_many(conn, [(_RELATED_SQL, {"ids": list(ids)})], dicts=True)
-    return {row["_id"]: finish(row) for row in rows}
+async def related_artists(conn: Conn, ref: Reference, ids: Sequence[int]) -> dict[int, Row]:
+    """Artists as relationship targets: ``_id``, ``id`` (MBID), ``name``, ``sort_name``, ``comment``, ``type``,
+    ``type_id``, and ``country`` found by walking up the areas."""
+    (rows,) = await fetch_many(conn, [(_RELATED_SQL, {"ids": list(ids)})])
+    out: dict[int, Row] = {}
+    for row_id, gid, name, sort_name, comment, type_row, country in rows:
+        artist_type = ref.artist_types.get(type_row) if type_row is not None else None
+        out[row_id] = {
+            "_id": row_id,
+            "id": gid,
+            "name": name,
+            "sort_name": sort_name,
+            "comment": comment,
+            "type": artist_type.name if artist_type else None,
+            "type_id": artist_type.gid if artist_type else None,
+            "country": country,
+        }
+    return out
 
 
 async def browse(conn: Conn, key: str, row_id: int, limit: int, offset: int) -> tuple[list[Row], int]:

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from psycopg.rows import tuple_row
 
 from mirror.queries.pipeline import Statement, fetch_many
 from mirror.queries.release import Conn
+
+if TYPE_CHECKING:
+    from mirror.queries.reference import Reference
 
 
 @dataclass(slots=True, frozen=True)
@@ -64,7 +67,8 @@ up(start, area, depth) AS (
 _CREDITS_SQL = (
     """
 WITH RECURSIVE credited AS (
-    SELECT acn.artist_credit, acn.position, acn.name AS credited_name, acn.join_phrase, a.*
+    SELECT acn.artist_credit, acn.position, acn.name AS credited_name, acn.join_phrase,
+           a.id, a.gid, a.name, a.sort_name, a.comment, a.type, a.area
     FROM musicbrainz.artist_credit_name acn
     JOIN musicbrainz.artist a ON a.id = acn.artist
     WHERE acn.artist_credit = ANY(%s)
@@ -72,9 +76,8 @@ WITH RECURSIVE credited AS (
     + COUNTRY_CTES
     + """
 SELECT c.artist_credit, c.credited_name, c.join_phrase,
-       c.id, c.gid::text, c.name, c.sort_name, c.comment, at.name, at.gid::text, country.code
+       c.id, c.gid::text, c.name, c.sort_name, c.comment, c.type, country.code
 FROM credited c
-LEFT JOIN musicbrainz.artist_type at ON at.id = c.type
 LEFT JOIN country ON country.start = c.area
 ORDER BY c.artist_credit, c.position
 """
@@ -97,34 +100,35 @@ async def artist_countries(conn: Conn, ids: Iterable[int]) -> dict[int, str | No
         return {aid: code for aid, code in await cur.fetchall()}
 
 
-async def load_artist_credits(conn: Conn, ids: Iterable[int]) -> ArtistCredits:
+async def load_artist_credits(conn: Conn, ref: Reference, ids: Iterable[int]) -> ArtistCredits:
     """The name credits of every artist credit in ``ids``, in credit order (missing ids are absent)."""
-    credits, _ = await load_artist_credits_with(conn, ids, [])
+    credits, _ = await load_artist_credits_with(conn, ref, ids, [])
     return credits
 
 
 async def load_artist_credits_with(
-    conn: Conn, ids: Iterable[int], statements: Sequence[Statement]
-) -> tuple[ArtistCredits, list[list[dict[str, Any]]]]:
-    """``load_artist_credits`` and the rows (as dicts) of other ``statements`` sent with it, in one round trip
-    (e.g. the aliases of the credited artists, selected through ``mirror.queries.common.CREDITED_ARTISTS``)."""
+    conn: Conn, ref: Reference, ids: Iterable[int], statements: Sequence[Statement], dicts: Sequence[bool] = ()
+) -> tuple[ArtistCredits, list[list[Any]]]:
+    """``load_artist_credits`` and the rows of other ``statements`` sent with it, in one round trip (e.g. the
+    aliases of the credited artists, selected through ``mirror.queries.common.CREDITED_ARTISTS``); ``dicts``:
+    per statement, its rows as dicts rather than tuples."""
     wanted = sorted(set(ids))
     result: ArtistCredits = {}
     if not wanted:
         return result, [[] for _ in statements]
-    rows, *others = await fetch_many(
-        conn, [(_CREDITS_SQL, (wanted,)), *statements], dicts=[False] + [True] * len(statements)
-    )
+    flags = list(dicts) or [False] * len(statements)
+    rows, *others = await fetch_many(conn, [(_CREDITS_SQL, (wanted,)), *statements], dicts=[False, *flags])
     for row in rows:
-        (ac, name, join, aid, gid, aname, sort_name, comment, tname, tgid, country) = row
+        (ac, name, join, aid, gid, aname, sort_name, comment, type_row, country) = row
+        artist_type = ref.artist_types.get(type_row) if type_row is not None else None
         artist = CreditedArtist(
             id=aid,
             gid=gid,
             name=aname,
             sort_name=sort_name,
             comment=comment,
-            type_name=tname,
-            type_gid=tgid,
+            type_name=artist_type.name if artist_type else None,
+            type_gid=artist_type.gid if artist_type else None,
             country=country,
         )
         result.setdefault(ac, []).append(NameCredit(name, join, artist))

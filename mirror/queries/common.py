@@ -8,9 +8,12 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from psycopg import AsyncConnection, sql
+
+if TYPE_CHECKING:
+    from mirror.queries.reference import Reference
 
 Conn = AsyncConnection[dict[str, Any]]
 Row = dict[str, Any]
@@ -104,19 +107,39 @@ def aliases_query(entity_type: str, ids: str = BY_IDS) -> str:
     return query.as_string()
 
 
-def parse_aliases(rows: list[Row]) -> dict[int, list[Row]]:
+@cache
+def alias_rows_query(entity_type: str, ids: str = BY_IDS) -> str:
+    """``aliases_query`` with the type's row id instead of its name and MBID (``parse_alias_rows``)."""
+    query = sql.SQL(
+        "SELECT a.{e}, a.name, a.sort_name, a.locale, a.primary_for_locale, a.type, "
+        "a.begin_date_year, a.begin_date_month, a.begin_date_day, a.end_date_year, a.end_date_month, "
+        "a.end_date_day, a.ended FROM {a} a WHERE a.{e} = ANY({ids}) "
+        'ORDER BY a.{e}, a.name COLLATE "C", a.sort_name COLLATE "C", a.locale, a.id'
+    ).format(e=sql.Identifier(entity_type), a=_t(f"{entity_type}_alias"), ids=sql.SQL(ids))
+    return query.as_string()
+
+
+def parse_alias_rows(ref: Reference, entity_type: str, rows: list[Sequence[Any]]) -> dict[int, list[Row]]:
+    """Rows of ``alias_rows_query`` per owner: ``name``, ``sort_name``, ``locale``, ``primary_for_locale``,
+    ``type``, ``type_id``, ``begin``, ``end``, ``ended``."""
+    types = ref.alias_types[entity_type]
     out: dict[int, list[Row]] = defaultdict(list)
-    for row in rows:
-        row["begin"] = partial_date(row, "begin_date")
-        row["end"] = partial_date(row, "end_date")
-        out[row.pop("owner")].append(row)
+    for owner, name, sort_name, locale, primary, type_row, by, bm, bd, ey, em, ed, ended in rows:
+        alias_type = types.get(type_row) if type_row is not None else None
+        out[owner].append(
+            {
+                "name": name,
+                "sort_name": sort_name,
+                "locale": locale,
+                "primary_for_locale": primary,
+                "type": alias_type.name if alias_type else None,
+                "type_id": alias_type.gid if alias_type else None,
+                "begin": date_text(by, bm, bd),
+                "end": date_text(ey, em, ed),
+                "ended": ended,
+            }
+        )
     return out
-
-
-async def aliases(conn: Conn, entity_type: str, ids: Sequence[int]) -> dict[int, list[Row]]:
-    """Aliases per entity, ordered by name then sort name."""
-    cur = await conn.execute(aliases_query(entity_type), (list(ids),))
-    return parse_aliases(await cur.fetchall())
 
 
 @cache
@@ -133,12 +156,6 @@ def parse_annotations(rows: list[Row]) -> dict[int, str]:
     return {row["owner"]: row["text"] for row in rows if row["text"]}
 
 
-async def annotation_texts(conn: Conn, entity_type: str, ids: Sequence[int]) -> dict[int, str]:
-    """The latest annotation text per entity (entities whose latest annotation is empty are left out)."""
-    cur = await conn.execute(annotation_query(entity_type), (list(ids),))
-    return parse_annotations(await cur.fetchall())
-
-
 @cache
 def tags_query(entity_type: str, ids: str = BY_IDS) -> str:
     query = sql.SQL(
@@ -150,17 +167,32 @@ def tags_query(entity_type: str, ids: str = BY_IDS) -> str:
     return query.as_string()
 
 
-def parse_tags(rows: list[Row]) -> dict[int, list[Row]]:
+@cache
+def tag_rows_query(entity_type: str, ids: str = BY_IDS) -> str:
+    """``tags_query`` without the genres (``parse_tag_rows`` finds them by name)."""
+    query = sql.SQL(
+        "SELECT et.{e}, t.name, et.count FROM {et} et JOIN musicbrainz.tag t ON t.id = et.tag "
+        'WHERE et.{e} = ANY({ids}) AND et.count > 0 ORDER BY et.{e}, t.name COLLATE "C"'
+    ).format(e=sql.Identifier(entity_type), et=_t(f"{entity_type}_tag"), ids=sql.SQL(ids))
+    return query.as_string()
+
+
+def parse_tag_rows(ref: Reference, rows: list[Sequence[Any]]) -> dict[int, list[Row]]:
+    """Rows of ``tag_rows_query`` per owner: ``name``, ``count``, and ``genre_id`` / ``genre_comment`` when a
+    genre has the tag's name (else None)."""
+    genres = ref.genres
     out: dict[int, list[Row]] = defaultdict(list)
-    for row in rows:
-        out[row.pop("owner")].append(row)
+    for owner, name, count in rows:
+        genre = genres.get(name)
+        out[owner].append(
+            {
+                "name": name,
+                "count": count,
+                "genre_id": genre.gid if genre else None,
+                "genre_comment": genre.comment if genre else None,
+            }
+        )
     return out
-
-
-async def tags(conn: Conn, entity_type: str, ids: Sequence[int]) -> dict[int, list[Row]]:
-    """Tags per entity (``name``, ``count``), with ``genre_id`` / ``genre_comment`` when the tag is a genre."""
-    cur = await conn.execute(tags_query(entity_type), (list(ids),))
-    return parse_tags(await cur.fetchall())
 
 
 @cache
@@ -171,9 +203,3 @@ def ratings_query(entity_type: str, ids: str = BY_IDS) -> str:
 
 def parse_ratings(rows: list[Row]) -> dict[int, tuple[int | None, int]]:
     return {row["id"]: (row["rating"], row["rating_count"] or 0) for row in rows}
-
-
-async def ratings(conn: Conn, entity_type: str, ids: Sequence[int]) -> dict[int, tuple[int | None, int]]:
-    """``(rating 0-100 or None, votes)`` per entity from ``<entity>_meta``."""
-    cur = await conn.execute(ratings_query(entity_type), (list(ids),))
-    return parse_ratings(await cur.fetchall())

@@ -7,6 +7,7 @@ linked entity, and ``rows(conn, entity_type, ids)`` / ``browse(conn, entity_type
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from psycopg import sql
 
@@ -14,28 +15,30 @@ from mirror.queries.area import finish
 from mirror.queries.common import Conn, Row
 from mirror.queries.pipeline import fetch_many
 
+if TYPE_CHECKING:
+    from mirror.queries.reference import Reference
+
 _DATES = (
     "e.begin_date_year, e.begin_date_month, e.begin_date_day, e.end_date_year, e.end_date_month, "
     "e.end_date_day, e.ended, "
 )
-_BASE = "e.id AS _id, e.gid::text AS id, e.name, e.comment, t.name AS type, t.gid::text AS type_id, "
+_BASE = "e.id AS _id, e.gid::text AS id, e.name, e.comment, e.type AS type_row, "
 
+# (types are row ids, named from the reference tables: ``finish``)
 SELECTS = {
     "event": "SELECT " + _BASE + _DATES + "to_char(e.time, 'HH24:MI') AS time, e.cancelled, e.setlist "
-    "FROM musicbrainz.event e LEFT JOIN musicbrainz.event_type t ON t.id = e.type ",
-    "instrument": "SELECT " + _BASE + "e.description "
-    "FROM musicbrainz.instrument e LEFT JOIN musicbrainz.instrument_type t ON t.id = e.type ",
+    "FROM musicbrainz.event e ",
+    "instrument": "SELECT " + _BASE + "e.description FROM musicbrainz.instrument e ",
     "label": "SELECT " + _BASE + _DATES + "e.label_code, e.area AS area_id, "
     "(SELECT code FROM musicbrainz.iso_3166_1 WHERE area = e.area ORDER BY code LIMIT 1) AS country, "
     "ARRAY(SELECT ipi FROM musicbrainz.label_ipi WHERE label = e.id ORDER BY ipi) AS ipis, "
     "ARRAY(SELECT isni FROM musicbrainz.label_isni WHERE label = e.id ORDER BY isni) AS isnis "
-    "FROM musicbrainz.label e LEFT JOIN musicbrainz.label_type t ON t.id = e.type ",
+    "FROM musicbrainz.label e ",
     "place": "SELECT " + _BASE + _DATES + "e.address, e.area AS area_id, "
     "e.coordinates[0] AS latitude, e.coordinates[1] AS longitude "
-    "FROM musicbrainz.place e LEFT JOIN musicbrainz.place_type t ON t.id = e.type ",
+    "FROM musicbrainz.place e ",
     "series": "SELECT " + _BASE + "o.name AS ordering_type, o.gid::text AS ordering_type_id "
-    "FROM musicbrainz.series e LEFT JOIN musicbrainz.series_type t ON t.id = e.type "
-    "LEFT JOIN musicbrainz.series_ordering_type o ON o.id = e.ordering_type ",
+    "FROM musicbrainz.series e LEFT JOIN musicbrainz.series_ordering_type o ON o.id = e.ordering_type ",
     "work": "SELECT " + _BASE + "ARRAY(SELECT l.iso_code_3 FROM musicbrainz.work_language wl "
     "JOIN musicbrainz.language l ON l.id = wl.language WHERE wl.work = e.id ORDER BY l.iso_code_3) AS languages, "
     "ARRAY(SELECT iswc FROM musicbrainz.iswc WHERE work = e.id ORDER BY iswc) AS iswcs, "
@@ -47,7 +50,7 @@ SELECTS = {
     "JOIN musicbrainz.work_attribute_type t ON t.id = wa.work_attribute_type "
     "LEFT JOIN musicbrainz.work_attribute_type_allowed_value v ON v.id = wa.work_attribute_type_allowed_value "
     "WHERE wa.work = e.id) AS attributes "
-    "FROM musicbrainz.work e LEFT JOIN musicbrainz.work_type t ON t.id = e.type ",
+    "FROM musicbrainz.work e ",
 }
 
 # Ids of entities linked to one row (%(id)s), per entity type and browse key.
@@ -98,16 +101,23 @@ ORDER = {"work": 'lower(e.name) COLLATE "C", e.name COLLATE "C", e.id'}
 DEFAULT_ORDER = 'e.name COLLATE "C", e.id'
 
 
-def _finish(row: Row) -> Row:
+def _finish(ref: Reference, entity_type: str, row: Row) -> Row:
+    """The row with its dates (``begin``, ``end``) and ``type`` / ``type_id`` named from ``ref``."""
+    type_row = row.pop("type_row")
+    entity_type_row = ref.entity_types[entity_type].get(type_row) if type_row is not None else None
+    row["type"] = entity_type_row.name if entity_type_row else None
+    row["type_id"] = entity_type_row.gid if entity_type_row else None
     return finish(row) if "begin_date_year" in row else row
 
 
-async def rows(conn: Conn, entity_type: str, ids: Sequence[int]) -> dict[int, Row]:
+async def rows(conn: Conn, ref: Reference, entity_type: str, ids: Sequence[int]) -> dict[int, Row]:
     (found,) = await fetch_many(conn, [(SELECTS[entity_type] + "WHERE e.id = ANY(%s)", (list(ids),))], dicts=True)
-    return {row["_id"]: _finish(row) for row in found}
+    return {row["_id"]: _finish(ref, entity_type, row) for row in found}
 
 
-async def browse(conn: Conn, entity_type: str, key: str, row_id: int, limit: int, offset: int) -> tuple[list[Row], int]:
+async def browse(
+    conn: Conn, ref: Reference, entity_type: str, key: str, row_id: int, limit: int, offset: int
+) -> tuple[list[Row], int]:
     """One page (ordered by name, then id: ``ORDER``) of ``entity_type`` linked through ``key`` to ``row_id``."""
     linked = LINKED[entity_type][key]
     count_q = sql.SQL("SELECT count(*) AS n FROM (" + linked + ") x")
@@ -122,4 +132,4 @@ async def browse(conn: Conn, entity_type: str, key: str, row_id: int, limit: int
         + " LIMIT %(limit)s OFFSET %(offset)s"
     )
     cur = await conn.execute(page_q, {"id": row_id, "limit": limit, "offset": offset})
-    return [_finish(row) for row in await cur.fetchall()], int(total["n"]) if total else 0
+    return [_finish(ref, entity_type, row) for row in await cur.fetchall()], int(total["n"]) if total else 0

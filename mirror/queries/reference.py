@@ -1,4 +1,5 @@
-"""Small reference tables kept in each API process: link and attribute types, genres, alias types, statuses...
+"""Small reference tables kept in each API process: link and attribute types, genres, alias types, statuses,
+languages, ISO country codes...
 
 These tables hold at most a few thousand rows and change only with an import or a replication packet, yet
 nearly every ws/2 statement joined one or more of them. ``ReferenceCache`` keeps them in the process, keyed by
@@ -27,6 +28,7 @@ from mirror.queries.pipeline import Statement, fetch_many
 from mirror.queries.release import Named
 
 KEPT_VERSIONS = 2
+TYPED = ("event", "instrument", "label", "place", "series", "work")  # entity types of ``entity_types``
 
 Version = tuple[int, int | None]
 """``(OID of musicbrainz.replication_control, current replication sequence)``."""
@@ -94,7 +96,9 @@ class Reference:
     medium_formats: dict[int, MediumFormat]
     primary_types: dict[int, Named]  # release_group_primary_type
     secondary_types: dict[int, SecondaryType]  # release_group_secondary_type
-    label_types: dict[int, Named]
+    entity_types: dict[str, dict[int, Named]]  # entity type -> <entity>_type (event, instrument, label, ...)
+    art_types: dict[str, int]  # cover_art_archive.art_type: row id by name
+    iso_codes: dict[int, tuple[str, ...]]  # iso_3166_1: the codes of an area, sorted
 
 
 def _t(name: str) -> sql.Identifier:
@@ -111,7 +115,6 @@ _NAMED_TABLES = {
     "release_statuses": "release_status",
     "release_packagings": "release_packaging",
     "primary_types": "release_group_primary_type",
-    "label_types": "label_type",
 }
 
 LINK_TYPES_SQL = (
@@ -126,6 +129,8 @@ _OTHER_QUERIES = {
     "scripts": "SELECT id, iso_code FROM musicbrainz.script",
     "medium_formats": "SELECT id, name, gid::text, coalesce(has_discids, false) FROM musicbrainz.medium_format",
     "secondary_types": "SELECT id, name, gid::text, child_order FROM musicbrainz.release_group_secondary_type",
+    "art_types": "SELECT name, id FROM cover_art_archive.art_type",
+    "iso_codes": "SELECT area, array_agg(code ORDER BY code) FROM musicbrainz.iso_3166_1 GROUP BY area",
 }
 
 
@@ -133,6 +138,7 @@ def _statements() -> list[tuple[str, Statement]]:
     statements: list[tuple[str, Statement]] = [(key, (_named_query(t), ())) for key, t in _NAMED_TABLES.items()]
     statements += [(key, (query, ())) for key, query in _OTHER_QUERIES.items()]
     statements += [(f"alias:{e}", (_named_query(f"{e}_alias_type"), ())) for e in sorted(ALIASED)]
+    statements += [(f"type:{e}", (_named_query(f"{e}_type"), ())) for e in TYPED]
     return statements
 
 
@@ -158,7 +164,9 @@ async def load_reference(conn: AsyncConnection[Any], version: Version) -> Refere
         medium_formats={r[0]: MediumFormat(r[1], r[2], r[3]) for r in results["medium_formats"]},
         primary_types=_named(results["primary_types"]),
         secondary_types={r[0]: SecondaryType(r[1], r[2], r[3]) for r in results["secondary_types"]},
-        label_types=_named(results["label_types"]),
+        entity_types={e: _named(results[f"type:{e}"]) for e in TYPED},
+        art_types={r[0]: r[1] for r in results["art_types"]},
+        iso_codes={r[0]: tuple(r[1]) for r in results["iso_codes"]},
     )
 
 

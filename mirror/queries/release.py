@@ -10,12 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from psycopg import AsyncConnection
 from psycopg.rows import tuple_row
 
 from mirror.queries.pipeline import fetch_many
+
+if TYPE_CHECKING:
+    from mirror.queries.reference import Reference
 
 Conn = AsyncConnection[Any]
 """Any psycopg async connection: these functions open tuple-row cursors whatever its row factory."""
@@ -110,47 +113,31 @@ class Release:
     events: list[ReleaseEvent] = field(default_factory=list)
 
 
+# Status, packaging, language, script and the cover art types are row ids, named from the reference tables
+# (``mirror.queries.reference``); the release events come with each release, as a JSON array.
 _RELEASES_SQL = """
 SELECT r.id, r.gid::text, r.name, r.comment, r.barcode, r.quality, r.artist_credit, r.release_group,
-       rs.name, rs.gid::text, rp.name, rp.gid::text,
-       coalesce(l.iso_code_3, l.iso_code_2t), s.iso_code,
-       nullif(rm.amazon_asin, ''), rm.cover_art_presence,
+       r.status, r.packaging, r.language, r.script, nullif(rm.amazon_asin, ''), rm.cover_art_presence,
        (SELECT count(*) FROM cover_art_archive.cover_art ca WHERE ca.release = r.id),
-       EXISTS (SELECT 1 FROM cover_art_archive.cover_art ca
-               JOIN cover_art_archive.cover_art_type ct ON ct.id = ca.id
-               JOIN cover_art_archive.art_type t ON t.id = ct.type_id
-               WHERE ca.release = r.id AND t.name = 'Front'),
-       EXISTS (SELECT 1 FROM cover_art_archive.cover_art ca
-               JOIN cover_art_archive.cover_art_type ct ON ct.id = ca.id
-               JOIN cover_art_archive.art_type t ON t.id = ct.type_id
-               WHERE ca.release = r.id AND t.name = 'Back')
+       ARRAY(SELECT DISTINCT ct.type_id FROM cover_art_archive.cover_art ca
+             JOIN cover_art_archive.cover_art_type ct ON ct.id = ca.id WHERE ca.release = r.id),
+       (SELECT coalesce(json_agg(json_build_array(e.date_year, e.date_month, e.date_day, a.id, a.gid, a.name, a.comment)
+                                 ORDER BY e.date_year NULLS LAST, e.date_month NULLS LAST, e.date_day NULLS LAST,
+                                          a.name NULLS LAST), '[]')
+        FROM (SELECT country, date_year, date_month, date_day FROM musicbrainz.release_country WHERE release = r.id
+              UNION ALL
+              SELECT NULL, date_year, date_month, date_day FROM musicbrainz.release_unknown_country
+              WHERE release = r.id) e
+        LEFT JOIN musicbrainz.area a ON a.id = e.country)
 FROM musicbrainz.release r
-LEFT JOIN musicbrainz.release_status rs ON rs.id = r.status
-LEFT JOIN musicbrainz.release_packaging rp ON rp.id = r.packaging
-LEFT JOIN musicbrainz.language l ON l.id = r.language
-LEFT JOIN musicbrainz.script s ON s.id = r.script
 LEFT JOIN musicbrainz.release_meta rm ON rm.id = r.id
 WHERE r.id = ANY({ids})
 """
 
-_EVENTS_SQL = """
-SELECT e.release, e.date_year, e.date_month, e.date_day,
-       a.gid::text, a.name, a.comment,
-       (SELECT array_agg(iso.code ORDER BY iso.code) FROM musicbrainz.iso_3166_1 iso WHERE iso.area = a.id)
-FROM (SELECT release, country, date_year, date_month, date_day FROM musicbrainz.release_country
-      WHERE release = ANY({ids})
-      UNION ALL
-      SELECT release, NULL, date_year, date_month, date_day FROM musicbrainz.release_unknown_country
-      WHERE release = ANY({ids})) e
-LEFT JOIN musicbrainz.area a ON a.id = e.country
-ORDER BY e.release, e.date_year NULLS LAST, e.date_month NULLS LAST, e.date_day NULLS LAST, a.name NULLS LAST
-"""
-
 _LABELS_SQL = """
-SELECT rl.release, rl.catalog_number, l.id, l.gid::text, l.name, l.comment, lt.name, lt.gid::text, l.label_code
+SELECT rl.release, rl.catalog_number, l.id, l.gid::text, l.name, l.comment, l.type, l.label_code
 FROM musicbrainz.release_label rl
 LEFT JOIN musicbrainz.label l ON l.id = rl.label
-LEFT JOIN musicbrainz.label_type lt ON lt.id = l.type
 WHERE rl.release = ANY(%s)
 ORDER BY rl.release, l.name NULLS LAST, rl.catalog_number NULLS LAST, rl.id
 """
@@ -164,14 +151,12 @@ _BY_GID = (
     " UNION ALL SELECT new_id FROM musicbrainz.release_gid_redirect WHERE gid = %(g)s LIMIT 1)"
 )
 
-_QUERIES = {ids: (_RELEASES_SQL.format(ids=ids), _EVENTS_SQL.format(ids=ids)) for ids in (_BY_IDS, _BY_GID)}
+_QUERIES = {ids: _RELEASES_SQL.format(ids=ids) for ids in (_BY_IDS, _BY_GID)}
 
 
-def _named(name: str | None, gid: str | None) -> Named | None:
-    return Named(name, gid) if name is not None and gid is not None else None
-
-
-async def load_releases(conn: Conn, ids: Sequence[int], *, gid: str | None = None) -> dict[int, Release]:
+async def load_releases(
+    conn: Conn, ref: Reference, ids: Sequence[int], *, gid: str | None = None
+) -> dict[int, Release]:
     """The releases with these row ids, with status, packaging, language, script, ASIN, events, cover art.
 
     ``gid``: instead of ``ids``, the release with this MBID (lower case), following merges (at most one).
@@ -184,9 +169,12 @@ async def load_releases(conn: Conn, ids: Sequence[int], *, gid: str | None = Non
         ids_sql, params = _BY_IDS, {"ids": sorted(set(ids))}
         if not params["ids"]:
             return releases
-    rows, events = await fetch_many(conn, [(query, params) for query in _QUERIES[ids_sql]])
+    (rows,) = await fetch_many(conn, [(_QUERIES[ids_sql], params)])
+    front, back = ref.art_types.get("Front"), ref.art_types.get("Back")
     for row in rows:
-        presence = row[15] or "absent"  # no release_meta row: the derived archive was not imported
+        presence = row[13] or "absent"  # no release_meta row: the derived archive was not imported
+        language = ref.languages.get(row[10]) if row[10] is not None else None
+        art_types = row[15]
         releases[row[0]] = Release(
             id=row[0],
             gid=row[1],
@@ -196,37 +184,50 @@ async def load_releases(conn: Conn, ids: Sequence[int], *, gid: str | None = Non
             quality=QUALITY_NAMES.get(row[5], "normal"),
             artist_credit=row[6],
             release_group=row[7],
-            status=_named(row[8], row[9]),
-            packaging=_named(row[10], row[11]),
-            language=row[12],
-            script=row[13],
-            asin=row[14],
+            status=ref.release_statuses.get(row[8]) if row[8] is not None else None,
+            packaging=ref.release_packagings.get(row[9]) if row[9] is not None else None,
+            language=(language.iso_code_3 or language.iso_code_2t) if language else None,
+            script=ref.scripts.get(row[11]) if row[11] is not None else None,
+            asin=row[12],
             cover_art=CoverArt(
                 artwork=presence == "present",
                 darkened=presence == "darkened",
-                count=row[16],
-                front=row[17],
-                back=row[18],
+                count=row[14],
+                front=front in art_types,
+                back=back in art_types,
             ),
+            events=[_event(ref, *event) for event in row[16]],
         )
-    for rid, year, month, day, agid, aname, acomment, codes in events:
-        area = None
-        if agid is not None:
-            # ws/2 shows event areas without their type (MusicBrainz does not load it there)
-            area = EventArea(agid, aname, acomment, None, tuple(codes or ()))
-        releases[rid].events.append(ReleaseEvent(format_partial_date(year, month, day), area))
     return releases
 
 
-async def load_label_info(conn: Conn, ids: Iterable[int]) -> dict[int, list[LabelInfo]]:
+def _event(
+    ref: Reference,
+    year: int | None,
+    month: int | None,
+    day: int | None,
+    area_id: int | None,
+    gid: str | None,
+    name: str,
+    comment: str,
+) -> ReleaseEvent:
+    area = None
+    if gid is not None:
+        # ws/2 shows event areas without their type (MusicBrainz does not load it there)
+        area = EventArea(gid, name, comment, None, ref.iso_codes.get(area_id, ()) if area_id is not None else ())
+    return ReleaseEvent(format_partial_date(year, month, day), area)
+
+
+async def load_label_info(conn: Conn, ref: Reference, ids: Iterable[int]) -> dict[int, list[LabelInfo]]:
     """The ``release_label`` entries of these releases (label may be unknown, catalog number may be absent)."""
     wanted = sorted(set(ids))
     result: dict[int, list[LabelInfo]] = {i: [] for i in wanted}
     if not wanted:
         return result
     (rows,) = await fetch_many(conn, [(_LABELS_SQL, (wanted,))])
-    for rid, catno, lid, lgid, lname, lcomment, tname, tgid, code in rows:
-        label = None if lid is None else LabelRef(lid, lgid, lname, lcomment, _named(tname, tgid), code)
+    for rid, catno, lid, lgid, lname, lcomment, type_id, code in rows:
+        label_type = ref.entity_types["label"].get(type_id) if type_id is not None else None
+        label = None if lid is None else LabelRef(lid, lgid, lname, lcomment, label_type, code)
         result[rid].append(LabelInfo(catno, label))
     return result
 

@@ -8,8 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from mirror.queries.pipeline import fetch_many
+
+if TYPE_CHECKING:
+    from mirror.queries.reference import Reference
 from mirror.queries.release import Conn, Named, format_partial_date
 
 # Which secondary type names the XML ``type`` attribute of an Album shows instead (MusicBrainz's order).
@@ -42,12 +46,11 @@ class ReleaseGroup:
 
 
 _RELEASE_GROUPS_SQL = """
-SELECT rg.id, rg.gid::text, rg.name, rg.comment, rg.artist_credit, pt.name, pt.gid::text,
+SELECT rg.id, rg.gid::text, rg.name, rg.comment, rg.artist_credit, rg.type,
        CASE WHEN rm.id IS NOT NULL THEN rm.first_release_date_year ELSE fd.y END,
        CASE WHEN rm.id IS NOT NULL THEN rm.first_release_date_month ELSE fd.m END,
        CASE WHEN rm.id IS NOT NULL THEN rm.first_release_date_day ELSE fd.d END
 FROM musicbrainz.release_group rg
-LEFT JOIN musicbrainz.release_group_primary_type pt ON pt.id = rg.type
 LEFT JOIN musicbrainz.release_group_meta rm ON rm.id = rg.id
 LEFT JOIN LATERAL (
     SELECT e.date_year AS y, e.date_month AS m, e.date_day AS d
@@ -72,15 +75,16 @@ ORDER BY j.release_group, st.child_order, st.name
 """
 
 
-async def load_release_groups(conn: Conn, ids: Iterable[int]) -> dict[int, ReleaseGroup]:
-    """The release groups with these row ids, with their types and first release date."""
+async def load_release_groups(conn: Conn, ref: Reference, ids: Iterable[int]) -> dict[int, ReleaseGroup]:
+    """The release groups with these row ids, with their types (the primary one named from ``ref``) and first
+    release date."""
     wanted = sorted(set(ids))
     result: dict[int, ReleaseGroup] = {}
     if not wanted:
         return result
     groups, secondary = await fetch_many(conn, [(_RELEASE_GROUPS_SQL, (wanted,)), (_SECONDARY_SQL, (wanted,))])
-    for rid, gid, name, comment, ac, pname, pgid, year, month, day in groups:
-        primary = Named(pname, pgid) if pname is not None else None
+    for rid, gid, name, comment, ac, type_row, year, month, day in groups:
+        primary = ref.primary_types.get(type_row) if type_row is not None else None
         result[rid] = ReleaseGroup(rid, gid, name, comment, ac, primary, format_partial_date(year, month, day))
     for rid, sname, sgid in secondary:
         result[rid].secondary_types.append(Named(sname, sgid))
