@@ -6,16 +6,17 @@ Every path exists with and without a trailing slash. The resource handlers come 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
+from fastapi.routing import APIRoute
 from psycopg_pool import AsyncConnectionPool
 
-from api.errors import BadRequest, Unauthorized
+from api.errors import BadRequest, Unauthorized, reject_nul
 from api.ws2 import params as p
 from api.ws2.negotiate import negotiate
 from api.ws2.registry import LINKED_TABLES, Conn, Ctx, Entity, Page, Registry, Resource
@@ -26,7 +27,28 @@ from mirror.queries.common import resolve_gid
 from mirror.queries.reference import Reference, ReferenceCache
 from mirror.search import SearchOptions
 
-router = APIRouter()
+
+class PlainRoute(APIRoute):
+    """A route whose handler calls its endpoint with the request and the path parameters, as they are.
+
+    ws/2 parses and validates its own parameters (MusicBrainz's rules and messages), so FastAPI's dependency
+    solving and parameter validation, which cost 0.1 ms of CPU per request, are skipped; the app-wide check for
+    NUL characters (``api.errors.reject_nul``) runs first, as for every other route. The routes stay in the
+    OpenAPI schema.
+    """
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        endpoint = self.endpoint
+
+        async def handler(request: Request) -> Response:
+            await reject_nul(request)
+            response: Response = await endpoint(request, **request.path_params)
+            return response
+
+        return handler
+
+
+router = APIRouter(route_class=PlainRoute)
 
 BLANK_SEARCH = "You submitted a blank search query. You must include a non-blank 'query=' parameter with your search."
 AUTH_ONLY = frozenset({"collection", "rating"})
