@@ -17,7 +17,7 @@ from typing import Any
 import orjson
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
-from psycopg import AsyncConnection
+from psycopg import AsyncConnection, IsolationLevel
 from psycopg.rows import dict_row
 from psycopg.types.json import set_json_loads
 from psycopg_pool import AsyncConnectionPool
@@ -29,7 +29,7 @@ from api.native_search import router as native_search_router
 from api.ws2.registry import Registry, load_registry
 from api.ws2.routes import router as ws2_router
 from mirror.db import libpq_url, serving_url
-from mirror.queries.reference import ReferenceCache, reset_connection
+from mirror.queries.reference import ReferenceCache
 from mirror.queries.status import ping, prometheus_text, status
 from mirror.settings import Settings
 
@@ -47,6 +47,9 @@ async def configure_connection(conn: Conn) -> None:
     # The batched statements return their rows as JSON arrays: orjson decodes them several times faster than
     # the standard library, to the same values.
     set_json_loads(orjson.loads, conn)
+    # All the statements of a request read one snapshot, the one its reference tables were read in
+    # (``mirror.queries.reference``): a packet applied while a lookup runs shows in all of it or in none.
+    await conn.set_isolation_level(IsolationLevel.REPEATABLE_READ)
 
 
 def session_options(settings: Settings) -> str:
@@ -66,18 +69,13 @@ def session_options(settings: Settings) -> str:
 
 
 def ws2_pool(conninfo: str, settings: Settings, size: int, name: str = "mbmirror-api") -> AsyncConnectionPool[Conn]:
-    """The ws/2 pool (not opened yet): read-only sessions, generic plans, rows as dicts.
-
-    ws/2 requests open their transaction with ``ReferenceCache.begin``, which switches the connection to
-    autocommit for the duration; the pool's ``reset`` switches it back for every other user.
-    """
+    """The ws/2 pool (not opened yet): read-only REPEATABLE READ sessions, generic plans, rows as dicts."""
     return AsyncConnectionPool(
         conninfo,
         min_size=1,
         max_size=max(1, size),
         kwargs={"row_factory": dict_row, "options": session_options(settings), "prepare_threshold": 0},
         configure=configure_connection,
-        reset=reset_connection,
         open=False,
         name=name,
     )

@@ -431,7 +431,7 @@ async def run_floor(
 
         async def one(worker: int, mbid: str) -> bool:
             async with pool.connection() as conn:
-                ref = await reference.begin(conn)
+                ref = await reference.current(conn)
                 found = await resolve_gid(conn, scenario.table, mbid)
                 if found is None:
                     return False

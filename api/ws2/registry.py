@@ -40,11 +40,11 @@ class Ctx:
     params: Mapping[str, str] = field(default_factory=dict)  # the query string (last value per key)
     # loads shared by every part of one request (``with_incs`` copies share it), e.g. artist credits by id
     memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
-    # the reference tables of the request's transaction (``mirror.queries.reference.ReferenceCache.begin``)
+    # the reference tables of the request's transaction (``mirror.queries.reference.ReferenceCache.current``)
     reference: Reference | None = field(default=None, compare=False, repr=False)
 
     async def ref(self) -> Reference:
-        """The request's reference tables: those of its transaction (``ReferenceCache.begin``), or for a context
+        """The request's reference tables: those of its transaction (``ReferenceCache.current``), or for a context
         built without them (tests, tools), loaded once for it and its ``with_incs`` copies."""
         if self.reference is not None:
             return self.reference

@@ -67,7 +67,7 @@ async def connection(request: Request) -> AsyncIterator[tuple[Conn, Reference]]:
     pool: AsyncConnectionPool[Conn] = request.app.state.pool
     cache: ReferenceCache = request.app.state.reference
     async with pool.connection() as conn:
-        yield conn, await cache.begin(conn)
+        yield conn, await cache.current(conn)
 
 
 def _single(request: Request, name: str) -> str | None:

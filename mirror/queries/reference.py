@@ -6,11 +6,11 @@ nearly every ws/2 statement joined one or more of them. ``ReferenceCache`` keeps
 the database's *version*: the OID of ``musicbrainz.replication_control`` (an import replaces the ``musicbrainz``
 schema whole, so the table is a new one) and its replication sequence (every packet advances it).
 
-``await cache.begin(conn)`` opens a request's transaction and reads the version in the same round trip (it
-replaces the ``BEGIN`` psycopg would send), then returns the tables as of that version: they are loaded, in the
-request's own transaction, the first time a version is seen, so what a request reads from them always matches
-what its statements read from the database. The last ``KEPT_VERSIONS`` versions stay loaded, so requests that
-started on both sides of a packet each find theirs.
+``await cache.current(conn)`` reads the version in the request's transaction (its first statement: the ws/2
+pool's sessions are REPEATABLE READ, so every statement of a request reads the same snapshot) and returns the
+tables as of that version: they are loaded, in that transaction, the first time a version is seen, so what a
+request reads from them always matches what its statements read from the database. The last ``KEPT_VERSIONS``
+versions stay loaded, so requests that started on both sides of a packet each find theirs.
 """
 
 from __future__ import annotations
@@ -33,10 +33,11 @@ TYPED = ("event", "instrument", "label", "place", "series", "work")  # entity ty
 Version = tuple[int, int | None]
 """``(OID of musicbrainz.replication_control, current replication sequence)``."""
 
-# The transaction of a request starts with the version (simple query protocol: two statements, one round trip).
-BEGIN_SQL = (
-    b"BEGIN; SELECT 'musicbrainz.replication_control'::regclass::oid::int8, "
-    b"(SELECT current_replication_sequence FROM musicbrainz.replication_control ORDER BY id LIMIT 1)"
+# The version, read by the first statement of a request's transaction (which sees one snapshot: the ws/2 pool's
+# sessions are REPEATABLE READ, ``api.main.configure_connection``).
+VERSION_SQL = (
+    "SELECT to_regclass('musicbrainz.replication_control')::oid::int8, "
+    "(SELECT current_replication_sequence FROM musicbrainz.replication_control ORDER BY id LIMIT 1)"
 )
 
 
@@ -177,17 +178,10 @@ class ReferenceCache:
         self._loaded: dict[Version, asyncio.Future[Reference]] = {}
         self.loads = 0  # how many versions were loaded (tests and metrics)
 
-    async def begin(self, conn: AsyncConnection[Any]) -> Reference:
-        """Open the request's transaction on ``conn`` (idle, from the pool) and return its reference tables.
-
-        The connection is switched to autocommit so that psycopg sends no ``BEGIN`` of its own: ours comes with
-        the version query. It is committed or rolled back as usual (psycopg's connection context ends whatever
-        transaction is open); the pool's ``reset`` switches autocommit back off (``reset_connection``).
-        """
-        await conn.set_autocommit(True)
+    async def current(self, conn: AsyncConnection[Any]) -> Reference:
+        """The reference tables as of ``conn``'s transaction (opened by this first statement)."""
         async with conn.cursor(row_factory=tuple_row) as cur:
-            await cur.execute(BEGIN_SQL, prepare=False)
-            cur.nextset()
+            await cur.execute(VERSION_SQL)
             row = await cur.fetchone()
         assert row is not None
         return await self.get(conn, (int(row[0]), row[1]))
@@ -208,8 +202,3 @@ class ReferenceCache:
                 future.exception()  # retrieved: only the requests waiting on it see it
                 raise
         return await future
-
-
-async def reset_connection(conn: AsyncConnection[Any]) -> None:
-    """The pool's ``reset``: a connection goes back to the pool out of autocommit (see ``ReferenceCache.begin``)."""
-    await conn.set_autocommit(False)

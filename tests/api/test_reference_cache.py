@@ -1,5 +1,6 @@
 """The reference tables an API process keeps (``mirror.queries.reference``) follow the database: a replication
 packet or a re-import that changes one shows in the very next answer of a server that had loaded them before.
+Each request reads them in the first statement of its transaction, which sees one snapshot.
 
 The observable reference row is the link type of one of an artist's URL relationships: its name is each
 relationship's ``type`` in ``inc=url-rels`` answers.
@@ -7,8 +8,9 @@ relationship's ``type`` in ``inc=url-rels`` answers.
 
 from __future__ import annotations
 
+import asyncio
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +18,7 @@ import httpx
 import psycopg
 import pytest
 
+from api.main import create_app
 from mirror.db import libpq_url
 from mirror.load import import_dump
 from mirror.settings import Settings
@@ -108,3 +111,24 @@ def test_a_reimport_that_renames_a_link_type_shows_in_the_next_answer(
             assert link_type["name"] in types and NEW_NAME not in types
     finally:
         pg_server.drop_database(url)
+
+
+async def _two_requests(url: str) -> list[tuple[str, int]]:
+    app = create_app(Settings(pool_size=1), url)
+    seen = []
+    async with app.router.lifespan_context(app):
+        pool, cache = app.state.pool, app.state.reference
+        for end in ("rollback", "commit"):
+            async with pool.connection() as conn:
+                ref = await cache.current(conn)
+                row = await (await conn.execute("SHOW transaction_isolation")).fetchone()
+                assert row is not None
+                seen.append((str(row["transaction_isolation"]), len(ref.link_types)))
+                await (conn.rollback() if end == "rollback" else conn.commit())
+    return seen
+
+
+def test_each_request_reads_one_snapshot_with_its_reference_tables(imported_dataset: Callable[[str], str]) -> None:
+    seen = asyncio.run(_two_requests(imported_dataset(DATASET)))
+    assert [isolation for isolation, _ in seen] == ["repeatable read"] * 2
+    assert all(count > 0 for _, count in seen)

@@ -21,7 +21,7 @@ from psycopg.rows import dict_row
 from api.ws2.artist_credit import load_credits
 from api.ws2.registry import Ctx, load_registry
 from mirror.db import libpq_url
-from mirror.queries.reference import BEGIN_SQL, LINK_TYPES_SQL
+from mirror.queries.reference import LINK_TYPES_SQL, VERSION_SQL
 from tests.ws2.conftest import Getter
 from tests.ws2.test_release_family import BEETS_RELEASE_INCS, LOVE_BUG
 
@@ -34,13 +34,13 @@ RECORDING = "162630d9-36d2-4a8d-ade1-1c77440b34e7"  # with ISRCs and aliases
 @pytest.fixture
 def statements(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     """The text of every statement the API sends while the test runs (they still run on the database), but the
-    one that opens each request's transaction (it replaces psycopg's ``BEGIN``) and the loading of the reference
-    tables (once per process and database version: each test request starts a new app)."""
+    version query that opens each request (``mirror.queries.reference``) and the loading of the reference tables
+    (once per process and database version: each test request starts a new app)."""
     sent: list[str] = []
     execute = AsyncCursor.execute
 
     async def counting(self: AsyncCursor[Any], query: Any, *args: Any, **kwargs: Any) -> Any:
-        if query != BEGIN_SQL and LINK_TYPES_SQL not in str(query):
+        if query != VERSION_SQL and LINK_TYPES_SQL not in str(query):
             sent.append(str(query))
         return await execute(self, query, *args, **kwargs)
 
