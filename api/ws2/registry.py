@@ -62,7 +62,7 @@ class Ctx:
 
     def has(self, *incs: str) -> bool:
         """True when any of ``incs`` was requested."""
-        return any(inc in self.incs for inc in incs)
+        return not self.incs.isdisjoint(incs)
 
     def with_incs(self, incs: frozenset[str]) -> Ctx:
         """The same request with another inc set (for nested entities)."""
