@@ -10,6 +10,7 @@ different settings can live in one process.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -93,6 +94,11 @@ def create_app(settings: Settings, database_url: str, registry: Registry | None 
         app.state.pool = pool
         app.state.reference = ReferenceCache()
         app.state.sync_pool = open_pool(conninfo, settings.pool_size, options)
+        # Everything alive now (modules, the registry, pools) lives as long as the process: moved out of the
+        # garbage collector's generations, a full collection no longer walks it. Without this, each full
+        # collection stopped the worker for ~100 ms every couple of seconds under load (the p99 of lookups).
+        gc.collect()
+        gc.freeze()
         try:
             yield
         finally:

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import os
 import random
@@ -379,6 +380,8 @@ async def _drive(
             else:
                 result.errors += 1
 
+    gc.collect()
+    gc.freeze()  # as the API does at startup: the load generator's own full collections are not the server's
     started = time.monotonic()
     await asyncio.gather(*(loop(i) for i in range(concurrency)))
     result.elapsed = time.monotonic() - started
