@@ -5,7 +5,9 @@ For two dataset sizes (``--scale`` and ten times it; scale 1 is about 50,000 row
 (``mirror.tools.sample.write_sample``), imports it (``mirror.load.import_dump``) into a throwaway embedded
 PostgreSQL cluster, starts the API as a uvicorn subprocess (``--workers 2``, connected to the cluster through its
 Unix socket as ``mbmirror serve`` is to the embedded cluster) and, for each scenario, drives it for
-``--duration`` seconds with ``--concurrency`` clients, each looping over MBIDs drawn from the dataset. The
+``--duration`` seconds with ``--concurrency`` clients, each looping over MBIDs drawn from the dataset; the time
+is split into ``--rounds`` turns that alternate between the two sizes, so a drift in the machine's speed falls
+on both. The
 clients are keep-alive HTTP/1.1 connections written on asyncio streams (uvloop) in this process: each request
 is a GET, each answer's status is checked (anything but 200 is an error) and its whole body read
 (``Content-Length`` or chunked). A generic client library (httpx) spent more CPU per request than the API's
@@ -26,8 +28,8 @@ loaders in this process), by PostgreSQL (its client backends) and by the load ge
 only); then the ratio of the bigger dataset's latency to the smaller's (target: within 1.2). Wall-clock
 figures are noisy on a shared machine; CPU per request much less so.
 
-    .venv/bin/python bench/api.py [--scale 1] [--duration 10] [--concurrency 16] [--workers 2] [--seed 42]
-                                  [--json PATH]
+    .venv/bin/python bench/api.py [--scale 1] [--duration 10] [--rounds 2] [--concurrency 16] [--workers 2]
+                                  [--seed 42] [--json PATH]
 """
 
 from __future__ import annotations
@@ -143,6 +145,19 @@ class Result:
             return float("nan")
         ordered = sorted(self.latencies)
         return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
+
+    def merged(self, other: Result) -> Result:
+        """This run and ``other`` (the same kind, measured later) as one."""
+        cpu = Cpu(self.cpu.api + other.cpu.api, self.cpu.db + other.cpu.db, self.cpu.client + other.cpu.client)
+        return Result(
+            self.size,
+            self.scenario,
+            self.mode,
+            self.latencies + other.latencies,
+            self.errors + other.errors,
+            self.elapsed + other.elapsed,
+            cpu,
+        )
 
     def row(self) -> dict[str, Any]:
         done = len(self.latencies)
@@ -522,6 +537,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per scenario and mode")
     parser.add_argument("--concurrency", type=int, default=16, help="concurrent clients")
     parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
+    parser.add_argument("--rounds", type=int, default=2, help="turns each size takes (the duration is split)")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--json", type=Path, help="also write the results here as JSON")
     args = parser.parse_args(argv)
@@ -530,15 +546,22 @@ def main(argv: list[str] | None = None) -> int:
         f"{args.duration:g} s per scenario and mode",
         flush=True,
     )
-    results: list[Result] = []
-    sizes: list[str] = []
+    results: dict[tuple[str, str, str], Result] = {}
+    datasets: list[tuple[str, str]] = []
     with cluster() as info:
         for scale in (args.scale, args.scale * 10):
             url, rows = create_dataset(info, scale, args.seed)
-            size = f"{rows / 1000:,.0f}k rows"
-            sizes.append(size)
-            results += uvloop.run(measure(url, size, args))
-    summary = report(results, sizes)
+            datasets.append((url, f"{rows / 1000:,.0f}k rows"))
+        # Both sizes measured in turn, round after round: a drift of the machine's speed during the run (other
+        # load, the server's own background work) falls on both alike instead of on whichever came second.
+        per_round = argparse.Namespace(**{**vars(args), "duration": args.duration / args.rounds})
+        for number in range(args.rounds):
+            for url, size in datasets:
+                print(f"round {number + 1} of {args.rounds}, {size}:", flush=True)
+                for result in uvloop.run(measure(url, size, per_round)):
+                    key = (result.size, result.scenario, result.mode)
+                    results[key] = results[key].merged(result) if key in results else result
+    summary = report(list(results.values()), [size for _, size in datasets])
     if args.json:
         args.json.write_text(json.dumps(summary, indent=2))
     return 0
