@@ -25,7 +25,7 @@ Scenarios (JSON, as beets sends them, ws2-api.md §10.2):
 Reported per size, scenario and mode: requests, req/s, p50/p95/p99 latency and errors, and the CPU time spent
 per request (user + system, from the processes' counters) by the API (the uvicorn processes; in the floor, the
 loaders in this process), by PostgreSQL (its client backends) and by the load generator (this process, HTTP
-only); then the ratio of the bigger dataset's latency to the smaller's (target: within 1.2). Wall-clock
+only); then the ratio of the bigger dataset's latency to the smaller's (target: mean within 1.2). Wall-clock
 figures are noisy on a shared machine; CPU per request much less so.
 
     .venv/bin/python bench/api.py [--scale 1] [--duration 10] [--rounds 2] [--concurrency 16] [--workers 2]
@@ -81,7 +81,10 @@ BEETS_RELEASE_INCS = (
 BEETS_RECORDING_INCS = "artists+aliases+isrcs+work-level-rels+artist-rels"
 ARTIST_INCS = "aliases+url-rels"
 TARGETS = 200  # MBIDs drawn per entity type
-LATENCY_TARGET = 1.2  # latency at 10x the data / latency at 1x
+LATENCY_TARGET = 1.2  # mean latency at 10x the data / at 1x
+# The verdict is on the mean: with every client busy, the mean is the clients over the throughput, whereas the
+# median moves with how the connections happened to be shared between the worker processes at that start.
+RATIO_OF = ("mean_ms", "p50_ms", "p95_ms")
 START_TIMEOUT_S = 60.0
 REQUEST_TIMEOUT_S = 30.0
 CLIENT = "keep-alive HTTP/1.1 on asyncio streams (uvloop), in the bench process"
@@ -494,7 +497,7 @@ def report(results: list[Result], sizes: list[str]) -> dict[str, Any]:
     ratios: list[dict[str, Any]] = []
     if len(sizes) == 2:
         print()
-        print(f"latency at {sizes[1]} / at {sizes[0]} (target <= {LATENCY_TARGET:.2f})")
+        print(f"latency at {sizes[1]} / at {sizes[0]} (target: mean <= {LATENCY_TARGET:.2f})")
         by_key = {(r["size"], r["scenario"], r["mode"]): r for r in rows}
         for scenario in SCENARIOS:
             for mode in ("http", "floor"):
@@ -502,11 +505,10 @@ def report(results: list[Result], sizes: list[str]) -> dict[str, Any]:
                 big = by_key.get((sizes[1], scenario.name, mode))
                 if not small or not big:
                     continue
-                p50 = big["p50_ms"] / small["p50_ms"] if small["p50_ms"] else float("nan")
-                p95 = big["p95_ms"] / small["p95_ms"] if small["p95_ms"] else float("nan")
-                verdict = "ok" if p50 <= LATENCY_TARGET else "OVER"
-                print(f"  {scenario.name:<11}{mode:<7} p50 x{p50:.2f}  p95 x{p95:.2f}  {verdict}")
-                ratios.append({"scenario": scenario.name, "mode": mode, "p50": p50, "p95": p95})
+                mean, p50, p95 = (big[k] / small[k] if small[k] else float("nan") for k in RATIO_OF)
+                verdict = "ok" if mean <= LATENCY_TARGET else "OVER"
+                print(f"  {scenario.name:<11}{mode:<7} mean x{mean:.2f}  p50 x{p50:.2f}  p95 x{p95:.2f}  {verdict}")
+                ratios.append({"scenario": scenario.name, "mode": mode, "mean": mean, "p50": p50, "p95": p95})
     return {"client": CLIENT, "results": rows, "ratios": ratios}
 
 
