@@ -38,11 +38,28 @@ from psycopg import sql
 from mirror.packet import PendingChange
 from mirror.search.build import DocumentMaker, _cyclic_gc_paused, source_query, vocabulary_filter
 from mirror.search.catalog import PARTS
-from mirror.search.cores import Part
+from mirror.search.cores import UNCOUNTED, Part
 from mirror.search.refresh_scope import expand, touched
-from mirror.search.schema import SEARCH_SCHEMA, STATS_TABLE, VOCAB_TABLE, columns, typed_terms
+from mirror.search.schema import (
+    SEARCH_SCHEMA,
+    STATS_TABLE,
+    VOCAB_TABLE,
+    columns,
+    typed_column,
+    typed_terms,
+)
 
 CHUNK = 5000
+
+# Settings of the merge statement, for its transaction only (``set_config(..., true)``), restored after it: no
+# sequential scan and no hash or merge join that reads a whole search table (a chunk must cost the same in a
+# small mirror and a full one: its rows are found by key), and memory enough for a chunk's lexemes to be
+# counted and sorted without spilling to disk.
+_MERGE_SETTINGS = {"enable_seqscan": "off", "work_mem": "64MB"}
+_SET_MERGE_SETTINGS = "SELECT " + ", ".join(
+    f"current_setting('{name}'), set_config('{name}', '{value}', true)" for name, value in _MERGE_SETTINGS.items()
+)
+_RESTORE_SETTINGS = "SELECT " + ", ".join(f"set_config('{name}', %s, true)" for name in _MERGE_SETTINGS)
 
 
 def _merge_statement(part: Part) -> sql.Composed:
@@ -62,8 +79,10 @@ def _merge_statement(part: Part) -> sql.Composed:
         " ch AS (SELECT o.id AS old_id, f.id AS new_id, o.doc || o.extra AS old_doc, f.doc || f.extra AS new_doc"
         " FROM o FULL JOIN {fresh} f ON f.id = o.id WHERE ({old_values}) IS DISTINCT FROM ({new_values})),"
         " d AS (SELECT lexeme, sum(n)::integer AS n FROM ((SELECT lexeme, n FROM ("
-        "SELECT unnest(tsvector_to_array(old_doc)) AS lexeme, -1 AS n FROM ch WHERE old_doc IS DISTINCT FROM new_doc"
-        " UNION ALL SELECT unnest(tsvector_to_array(new_doc)), 1 FROM ch WHERE old_doc IS DISTINCT FROM new_doc) u"
+        "SELECT unnest(tsvector_to_array(coalesce(ts_delete(old_doc, tsvector_to_array(new_doc)), old_doc)))"
+        " AS lexeme, -1 AS n FROM ch WHERE old_doc IS DISTINCT FROM new_doc"
+        " UNION ALL SELECT unnest(tsvector_to_array(coalesce(ts_delete(new_doc, tsvector_to_array(old_doc)), new_doc)))"
+        ", 1 FROM ch WHERE old_doc IS DISTINCT FROM new_doc) u"
         " WHERE {counted}){typed}) v GROUP BY lexeme HAVING sum(n) <> 0),"
         " emptied AS (DELETE FROM {vocab} v USING d WHERE v.core = %(core)s AND v.lexeme = d.lexeme"
         " AND v.df + d.n <= 0),"
@@ -99,10 +118,19 @@ def _typed_deltas(part: Part) -> sql.Composable:
     old, new = typed_terms(part, "o"), typed_terms(part, "f")
     if not old:
         return sql.SQL("")
+    counted = [sql.Identifier(typed_column(n, k)) for n, k in part.typed.items() if n not in UNCOUNTED]
+    # Only documents whose counted typed columns changed (found before their terms are: OFFSET 0 keeps the
+    # condition inside): the others' terms cancel out.
+    changed = sql.SQL("({}) IS DISTINCT FROM ({})").format(
+        sql.SQL(", ").join(sql.SQL("o.{}").format(c) for c in counted),
+        sql.SQL(", ").join(sql.SQL("f.{}").format(c) for c in counted),
+    )
     return sql.SQL(
-        " UNION ALL (SELECT t.term, -1 FROM ch JOIN o ON o.id = ch.old_id, LATERAL ({}) t)"
-        " UNION ALL (SELECT t.term, 1 FROM ch JOIN {} f ON f.id = ch.new_id, LATERAL ({}) t)"
-    ).format(sql.SQL(old), _fresh_table(part), sql.SQL(new))
+        " UNION ALL (SELECT t.term, -1 FROM (SELECT o.* FROM ch JOIN o ON o.id = ch.old_id"
+        " LEFT JOIN {fresh} f ON f.id = ch.new_id WHERE {changed} OFFSET 0) o, LATERAL ({old}) t)"
+        " UNION ALL (SELECT t.term, 1 FROM (SELECT f.* FROM ch JOIN {fresh} f ON f.id = ch.new_id"
+        " LEFT JOIN o ON o.id = ch.old_id WHERE {changed} OFFSET 0) f, LATERAL ({new}) t)"
+    ).format(fresh=_fresh_table(part), old=sql.SQL(old), new=sql.SQL(new), changed=changed)
 
 
 def _fresh_table(part: Part) -> sql.Identifier:
@@ -120,6 +148,7 @@ def refresh_documents(conn: psycopg.Connection[Any], part: Part, ids: Sequence[i
         fresh, sql.SQL(", ").join(map(sql.Identifier, columns(part)))
     )
     merge = _merge_statement(part)
+    analyze_fresh = sql.SQL("ANALYZE {}").format(fresh)
     conn.execute(
         sql.SQL("CREATE TEMP TABLE IF NOT EXISTS {} (LIKE {}) ON COMMIT DROP").format(
             fresh, sql.Identifier(SEARCH_SCHEMA, part.table)
@@ -137,14 +166,14 @@ def refresh_documents(conn: psycopg.Connection[Any], part: Part, ids: Sequence[i
             cur.execute(sql.SQL("TRUNCATE {}").format(fresh))
             with cur.copy(copy_fresh) as copy:
                 copy.write(text)
+            cur.execute(analyze_fresh)
             # The merge reads a chunk of rows by key: never a whole table (a hash join over a search table costs
             # more the bigger the mirror, a chunk does not). (The source queries keep their plans: the order in
             # which some of them list a document's values follows the plan, and must match the full build's.)
-            previous = cur.execute(
-                "SELECT current_setting('enable_seqscan'), set_config('enable_seqscan', 'off', true)"
-            ).fetchone()
+            previous = cur.execute(_SET_MERGE_SETTINGS).fetchone()
             counts = cur.execute(merge, {"ids": chunk, "core": part.name}).fetchone()
-            cur.execute("SELECT set_config('enable_seqscan', %s, true)", (previous[0] if previous else "on",))
+            assert previous is not None
+            cur.execute(_RESTORE_SETTINGS, previous[0::2])  # (each setting's value before, then the new one)
         return sum(counts or ())
 
     chunks = [sorted(ids[start : start + CHUNK]) for start in range(0, len(ids), CHUNK)]
