@@ -52,9 +52,9 @@ from mirror.search.schema import (
 CHUNK = 5000
 
 # Settings of the merge statement, for its transaction only (``set_config(..., true)``), restored after it: no
-# sequential scan and no hash or merge join that reads a whole search table (a chunk must cost the same in a
-# small mirror and a full one: its rows are found by key), and memory enough for a chunk's lexemes to be
-# counted and sorted without spilling to disk.
+# sequential scan (a chunk must cost the same in a small mirror and a full one: with the chunk's table analysed,
+# its rows are found by key, never by a scan or a hash join over a whole search table), and memory enough for
+# a chunk's lexemes to be counted and sorted without spilling to disk.
 _MERGE_SETTINGS = {"enable_seqscan": "off", "work_mem": "64MB"}
 _SET_MERGE_SETTINGS = "SELECT " + ", ".join(
     f"current_setting('{name}'), set_config('{name}', '{value}', true)" for name, value in _MERGE_SETTINGS.items()
@@ -167,12 +167,11 @@ def refresh_documents(conn: psycopg.Connection[Any], part: Part, ids: Sequence[i
             with cur.copy(copy_fresh) as copy:
                 copy.write(text)
             cur.execute(analyze_fresh)
-            # The merge reads a chunk of rows by key: never a whole table (a hash join over a search table costs
-            # more the bigger the mirror, a chunk does not). (The source queries keep their plans: the order in
-            # which some of them list a document's values follows the plan, and must match the full build's.)
+            # (Only the merge gets _MERGE_SETTINGS; the source queries keep their plans: the order in which some
+            # of them list a document's values follows the plan, and must match the full build's.)
             previous = cur.execute(_SET_MERGE_SETTINGS).fetchone()
-            counts = cur.execute(merge, {"ids": chunk, "core": part.name}).fetchone()
             assert previous is not None
+            counts = cur.execute(merge, {"ids": chunk, "core": part.name}).fetchone()
             cur.execute(_RESTORE_SETTINGS, previous[0::2])  # (each setting's value before, then the new one)
         return sum(counts or ())
 
