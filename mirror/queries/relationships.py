@@ -50,15 +50,20 @@ def _select(table: str, source_col: str, target_col: str, target_type: str, dire
         + _ATTRIBUTES
         + " FROM {t} l JOIN musicbrainz.link ln ON ln.id = l.link "
         "JOIN musicbrainz.link_type lt ON lt.id = ln.link_type WHERE l.{src} = ANY(%(ids)s)"
-    ).format(
-        target_type=sql.Literal(target_type),
-        direction=sql.Literal(direction),
-        t=sql.Identifier("musicbrainz", table),
-        src=sql.Identifier(source_col),
-        tgt=sql.Identifier(target_col),
-        src_credit=sql.Identifier(f"{source_col}_credit"),
-        tgt_credit=sql.Identifier(f"{target_col}_credit"),
-    )
+    ).format(**_branch_names(target_type, direction, table, source_col, target_col))
+
+
+def _branch_names(target_type: str, direction: str, table: str, src: str, tgt: str) -> dict[str, sql.Composable]:
+    """The literals and identifiers of one ``UNION ALL`` branch, for ``str.format``-style composition."""
+    return {
+        "target_type": sql.Literal(target_type),
+        "direction": sql.Literal(direction),
+        "t": sql.Identifier("musicbrainz", table),
+        "src": sql.Identifier(src),
+        "tgt": sql.Identifier(tgt),
+        "src_credit": sql.Identifier(f"{src}_credit"),
+        "tgt_credit": sql.Identifier(f"{tgt}_credit"),
+    }
 
 
 def relationships_query(source_type: str, target_types: Sequence[str]) -> str:
@@ -105,15 +110,7 @@ def _link_rows_query(source_type: str, target_types: tuple[str, ...]) -> str:
             "SELECT {target_type} AS target_type, {direction} AS direction, l.{src} AS source, l.{tgt} AS target, "
             "l.link_order, l.link, l.{src_credit} AS source_credit, l.{tgt_credit} AS target_credit "
             "FROM {t} l WHERE l.{src} = ANY(%(ids)s)"
-        ).format(
-            target_type=sql.Literal(target_type),
-            direction=sql.Literal(direction),
-            t=sql.Identifier("musicbrainz", table),
-            src=sql.Identifier(src),
-            tgt=sql.Identifier(tgt),
-            src_credit=sql.Identifier(f"{src}_credit"),
-            tgt_credit=sql.Identifier(f"{tgt}_credit"),
-        )
+        ).format(**_branch_names(target_type, direction, table, src, tgt))
         for target_type, direction, table, src, tgt in _branches(source_type, target_types)
     ]
     return (
