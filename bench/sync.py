@@ -10,7 +10,9 @@ relationships, recordings and tracks; each transaction looks like an edit (inser
 deletes across several tables), and transactions interleave. The same packet is applied twice from the same
 starting copy: by ``mirror.replicate.apply_packet`` (set-based, one transaction) and naively, one statement per
 change in apply order (also in one transaction). Both results are checked to be identical, then the figures are
-printed. ``--verify-search`` also compares the refreshed search index with a full rebuild.
+printed. Each timed database is vacuumed, analysed and checkpointed before (and after) its run, as a mirror is
+between hourly packets, so that no run competes with autovacuum work left by a build or another run.
+``--verify-search`` also compares the refreshed search index with a full rebuild.
 """
 
 from __future__ import annotations
@@ -179,6 +181,14 @@ def differences(left: dict[str, dict[Any, str]], right: dict[str, dict[Any, str]
     return counts
 
 
+def settle(url: str) -> None:
+    """Vacuum, analyse and checkpoint a database, as a mirror is between hourly packets: a timed run then competes
+    with no autovacuum of a freshly built or freshly changed database (its own or another's)."""
+    with psycopg.connect(libpq_url(url), autocommit=True) as conn:
+        conn.execute("VACUUM (ANALYZE)")
+        conn.execute("CHECKPOINT")
+
+
 def clone(admin_url: str, template: str, name: str) -> str:
     with psycopg.connect(libpq_url(admin_url), autocommit=True) as conn:
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
@@ -211,11 +221,13 @@ def run(
     count = len(packet.changes)
     print(f"read + parse (COPY text, JSON): {read_seconds:.2f} s ({count / read_seconds:,.0f} changes/s)")
 
+    settle(template)
     fast_url = clone(admin_url, "mbm_bench_seed", "mbm_bench_fast")
     with psycopg.connect(libpq_url(fast_url), autocommit=True) as conn:
         started = time.perf_counter()
         result = apply_packet(conn, packet)
         apply_seconds = time.perf_counter() - started
+    settle(fast_url)
     search_seconds = None
     searched = result
     if with_search:
@@ -223,10 +235,12 @@ def run(
         started = time.perf_counter()
         rebuild(search_url)
         print(f"search index of the synthetic mirror built in {time.perf_counter() - started:.1f} s")
+        settle(search_url)
         with psycopg.connect(libpq_url(search_url), autocommit=True) as conn:
             started = time.perf_counter()
             searched = apply_packet(conn, packet)
             search_seconds = time.perf_counter() - started
+        settle(search_url)
         if verify_search:
             refreshed = search_rows(search_url)
             rebuild(search_url)

@@ -23,6 +23,7 @@ import os
 import re
 import tarfile
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import IO, Any, NamedTuple
 
@@ -126,6 +127,7 @@ def copy_rows(payload: bytes, columns: int, name: str, member: str) -> list[list
     return rows
 
 
+@lru_cache(maxsize=4096)  # a packet names a few hundred tables, each on many rows
 def split_table_name(name: str) -> tuple[str, str]:
     """``quote_ident(schema).quote_ident(table)`` -> (schema, table); no schema means ``musicbrainz``."""
     parts: list[str] = []

@@ -44,6 +44,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
+from mirror.collector import cyclic_gc_paused
 from mirror.packet import Packet, PendingChange, Row, split_table_name
 from mirror.schema.entities import RELATABLE_TYPES
 from mirror.schema.musicbrainz import SCHEMA_SEQUENCE, SCHEMAS
@@ -226,6 +227,7 @@ class _Plan:
         self._keys: dict[str, tuple[str, ...]] = {}
         self._last_layer: dict[tuple[Any, ...], int] = {}
         self._table_layer: dict[tuple[str, str], tuple[int, str, tuple[str, ...]]] = {}
+        self._refs: dict[tuple[str, str], tuple[tuple[str, str], ...]] = {}
         for change in apply_order(packet.changes):
             self._add(change)
 
@@ -288,7 +290,10 @@ class _Plan:
             run.columns = (*run.columns, *(c for c in columns if c not in run.columns))
         run.items.append(item)
         self.result.applied += 1
-        for entity, column in entity_refs(table):
+        refs = self._refs.get(name := (table.schema, table.name))
+        if refs is None:
+            refs = self._refs[name] = entity_refs(table)
+        for entity, column in refs:
             for row in (old, new):
                 value = row.get(column)
                 if value is None:
@@ -405,7 +410,9 @@ def apply_packet(
 ) -> ApplyResult:
     """Apply ``packet`` in one transaction (a savepoint when ``conn`` is already in one)."""
     started = time.perf_counter()
-    with conn.transaction():
+    # The collector waits: the plan, the rows and the search documents hold no cycles; the search caches the
+    # refresh filled are frozen after it (``mirror.collector``).
+    with cyclic_gc_paused(freeze=True), conn.transaction():
         # No JIT compilation: a packet's statements are big but run once, and compiling them took longer than
         # running them (up to a second per statement); restored at the end (the caller's transaction goes on).
         jit = conn.execute("SELECT current_setting('jit'), set_config('jit', 'off', true)").fetchone()

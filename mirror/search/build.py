@@ -27,7 +27,6 @@ data; ``rebuild`` does the same for an existing database.
 
 from __future__ import annotations
 
-import gc
 import logging
 import logging.handlers
 import multiprocessing
@@ -39,7 +38,6 @@ import traceback
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
 from multiprocessing.process import BaseProcess
 from multiprocessing.queues import Queue
 from multiprocessing.sharedctypes import Synchronized
@@ -48,6 +46,7 @@ from typing import Any, Protocol
 import psycopg
 from psycopg import sql
 
+from mirror.collector import cyclic_gc_paused
 from mirror.db import libpq_url
 from mirror.search.bulk import BULK
 from mirror.search.catalog import PARTS
@@ -266,17 +265,6 @@ def _finish_part(
     )
 
 
-@contextmanager
-def _cyclic_gc_paused() -> Iterator[None]:
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def _next_part(names: Sequence[str], taken: Synchronized[int]) -> Part | None:
     with taken.get_lock():
         position = taken.value
@@ -347,7 +335,7 @@ def _worker(
     log.addHandler(handler)
     log.setLevel(logging.INFO)
     try:
-        with _cyclic_gc_paused(), psycopg.connect(libpq_url(url), application_name=_APPLICATION) as reader:
+        with cyclic_gc_paused(), psycopg.connect(libpq_url(url), application_name=_APPLICATION) as reader:
             reader.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             reader.execute(sql.SQL("SET TRANSACTION SNAPSHOT {}").format(sql.Literal(snapshot)))
             counts = _build_parts(url, reader, mb_schema, target, names, taken, _QueueProgress(messages))
@@ -396,7 +384,7 @@ def build_index(
     taken = context.Value("i", 0)
     relays: list[tuple[BaseProcess, threading.Thread, list[Any]]] = []
     with (
-        _cyclic_gc_paused(),
+        cyclic_gc_paused(),
         psycopg.connect(libpq_url(url), application_name=_APPLICATION) as reader,
         psycopg.connect(libpq_url(url), autocommit=True, application_name=_APPLICATION) as writer,
     ):

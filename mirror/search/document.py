@@ -23,6 +23,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from functools import lru_cache
+from operator import add
 from typing import Any, NamedTuple
 
 from mirror.search.analyze import compact, keyword, tokens_both
@@ -114,27 +115,29 @@ _EMPTY = _Text("", (), (), None)
 @lru_cache(maxsize=_CACHE)
 def _text(name: str, value: str, keep_accents: bool) -> _Text:
     """One text value's lexemes (names and titles repeat: the literal is made once per value). Both analyses of
-    a value are made at once: most names are indexed in a field and in its ``*accent`` twin."""
+    a value are made at once: most names are indexed in a field and in its ``*accent`` twin.
+
+    A word has no quote or backslash to escape (``mirror.search.analyze``: letters, digits and marks), nor a
+    NUL: the quoted lexemes are made by one join and one split."""
     words = tokens_both(value)[keep_accents]
     if not words:
         return _EMPTY
     prefix = "'" + name + ":"
-    quoted = tuple([prefix + word + "'" for word in words])  # a word has no quote or backslash to escape
-    if len(quoted) < MAX_POSITION:
-        fragment = " ".join([lexeme + _POSITION[n] for n, lexeme in enumerate(quoted, 1)])
-    else:
-        fragment = _shifted(quoted, 1)
+    quoted = tuple((prefix + ("'\0" + prefix).join(words) + "'").split("\0"))
     exact = " ".join(words)
     return _Text(
-        fragment,
+        _shifted(quoted, 1),
         quoted,
-        tuple(dict.fromkeys(quoted)),
-        quote(name + "=" + exact) if len(exact) <= MAX_EXACT else None,
+        tuple(dict.fromkeys(quoted)) if len(quoted) > 1 else quoted,
+        "'" + name + "=" + exact + "'" if len(exact) <= MAX_EXACT else None,
     )
 
 
 def _shifted(words: tuple[str, ...], start: int) -> str:
     """The literal of a value's words at positions ``start``, ``start + 1``, ..."""
+    end = start + len(words)
+    if end <= MAX_POSITION + 1:
+        return " ".join(map(add, words, _POSITION[start:end]))
     return " ".join(lexeme + _POSITION[min(n, MAX_POSITION)] for n, lexeme in enumerate(words, start))
 
 
@@ -151,7 +154,7 @@ class DocumentMaker:
 
     def __init__(self, part: Part, columns: Sequence[str], vocabulary: Counter[str] | None = None) -> None:
         index = {name: number for number, name in enumerate(columns)}
-        counted = set(part.vocabulary_fields)
+        counted = set(part.vocabulary_fields) if vocabulary is not None else set()  # nothing to count without
         self.part = part
         self.text = [
             (index[name], name, kind == "accent", name in counted, part.indexed(name))
@@ -183,13 +186,14 @@ class DocumentMaker:
         extra: list[str] = []
         counted: list[str] = []
         repeated = False  # a counted lexeme may be listed twice (several values of a text field)
+        text_of, shifted = _text, _shifted
         for number, name, accent, is_counted, is_indexed in self.text:
             value = values[number]
             if value is None:
                 continue
             target = doc if is_indexed else extra
-            if not isinstance(value, list):
-                text = _text(name, str(value), accent)
+            if type(value) is not list:
+                text = text_of(name, value if type(value) is str else str(value), accent)
                 if text.words:
                     target.append(text.fragment)
                     if text.exact is not None:
@@ -201,11 +205,12 @@ class DocumentMaker:
             for item in value:
                 if item is None:
                     continue
-                text = _text(name, str(item), accent)
-                if not text.words:
+                text = text_of(name, item if type(item) is str else str(item), accent)
+                words = text.words
+                if not words:
                     continue
-                target.append(text.fragment if position == 1 else _shifted(text.words, position))
-                position += len(text.words) + 2
+                target.append(text.fragment if position == 1 else shifted(words, position))
+                position += len(words) + 2
                 if text.exact is not None:
                     extra.append(text.exact)
                 if is_counted:
@@ -216,7 +221,7 @@ class DocumentMaker:
             if value is None:
                 continue
             target = doc if is_indexed else extra
-            for item in value if isinstance(value, list) else (value,):
+            for item in value if type(value) is list else (value,):
                 if item is None:
                     continue
                 if unique:
@@ -227,8 +232,9 @@ class DocumentMaker:
                     target.append(fragment)
                 if is_counted and lexemes:
                     counted.extend(lexemes)
-                    repeated = repeated or isinstance(value, list)
-        if self.vocabulary is not None and counted:
+                    repeated = repeated or type(value) is list
+        if counted:
+            assert self.vocabulary is not None
             self.vocabulary.update(set(counted) if repeated else counted)
         return " ".join(doc), " ".join(extra)
 

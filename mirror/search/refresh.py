@@ -35,8 +35,9 @@ from typing import Any, NamedTuple
 import psycopg
 from psycopg import sql
 
+from mirror.collector import cyclic_gc_paused
 from mirror.packet import PendingChange
-from mirror.search.build import DocumentMaker, _cyclic_gc_paused, source_query, vocabulary_filter
+from mirror.search.build import DocumentMaker, source_query, vocabulary_filter
 from mirror.search.catalog import PARTS
 from mirror.search.cores import UNCOUNTED, Part
 from mirror.search.refresh_scope import expand, touched
@@ -69,7 +70,6 @@ def _merge_statement(part: Part) -> sql.Composed:
     reaches 0 is deleted). Every part reads the state before the statement, so the old documents are what the
     differences are taken from. Returns the documents updated, added and removed."""
     table = sql.Identifier(SEARCH_SCHEMA, part.table)
-    vocab = sql.Identifier(SEARCH_SCHEMA, VOCAB_TABLE)
     names = [sql.Identifier(c) for c in columns(part)]
     values = sql.SQL(", ").join(names[1:])
     old_values = sql.SQL(", ").join(sql.SQL("o.{}").format(c) for c in names[1:])
@@ -84,11 +84,7 @@ def _merge_statement(part: Part) -> sql.Composed:
         " UNION ALL SELECT unnest(tsvector_to_array(coalesce(ts_delete(new_doc, tsvector_to_array(old_doc)), new_doc)))"
         ", 1 FROM ch WHERE old_doc IS DISTINCT FROM new_doc) u"
         " WHERE {counted}){typed}) v GROUP BY lexeme HAVING sum(n) <> 0),"
-        " emptied AS (DELETE FROM {vocab} v USING d WHERE v.core = %(core)s AND v.lexeme = d.lexeme"
-        " AND v.df + d.n <= 0),"
-        " counts AS (INSERT INTO {vocab} AS v (core, lexeme, df) SELECT %(core)s, d.lexeme, d.n FROM d"
-        " WHERE NOT EXISTS (SELECT FROM {vocab} e WHERE e.core = %(core)s AND e.lexeme = d.lexeme"
-        " AND e.df + d.n <= 0) ON CONFLICT (core, lexeme) DO UPDATE SET df = v.df + excluded.df),"
+        " deltas AS (INSERT INTO {delta} (lexeme, n) SELECT lexeme, n FROM d),"
         " removed AS (DELETE FROM {table} t USING ch WHERE ch.new_id IS NULL AND t.id = ch.old_id RETURNING 1),"
         " updated AS (UPDATE {table} t SET ({values}) = ({new_values}) FROM ch JOIN {fresh} f ON f.id = ch.new_id"
         " WHERE t.id = ch.old_id RETURNING 1),"
@@ -105,7 +101,7 @@ def _merge_statement(part: Part) -> sql.Composed:
         new_values=new_values,
         table=table,
         fresh=_fresh_table(part),
-        vocab=vocab,
+        delta=_DELTA,
         stats=sql.Identifier(SEARCH_SCHEMA, STATS_TABLE),
         counted=vocabulary_filter(part, "lexeme"),
         typed=_typed_deltas(part),
@@ -133,6 +129,27 @@ def _typed_deltas(part: Part) -> sql.Composable:
     ).format(fresh=_fresh_table(part), old=sql.SQL(old), new=sql.SQL(new), changed=changed)
 
 
+# The chunks' vocabulary differences, summed and written once per part (``_VOCABULARY_FOLD``): a lexeme one
+# chunk's documents lose and another's gain (a name moving between documents) costs nothing, and the vocabulary
+# table, whose every write touches its two indexes, is written once per lexeme instead of once per chunk.
+_DELTA = sql.Identifier("pg_temp", "mbm_vocab_delta")
+_CREATE_DELTA = sql.SQL(
+    'CREATE TEMP TABLE IF NOT EXISTS {} (lexeme text COLLATE "C" NOT NULL, n integer NOT NULL) ON COMMIT DROP'
+).format(_DELTA)
+_VOCABULARY_FOLD = sql.SQL(
+    "WITH d AS (SELECT lexeme, sum(n)::integer AS n FROM {delta} GROUP BY lexeme HAVING sum(n) <> 0),"
+    " j AS MATERIALIZED (SELECT d.lexeme, d.n, v.df FROM d LEFT JOIN {vocab} v"
+    " ON v.core = %(core)s AND v.lexeme = d.lexeme),"
+    " emptied AS (DELETE FROM {vocab} v USING j WHERE v.core = %(core)s AND v.lexeme = j.lexeme"
+    " AND j.df + j.n <= 0),"
+    " counted AS (UPDATE {vocab} v SET df = j.df + j.n FROM j WHERE v.core = %(core)s AND v.lexeme = j.lexeme"
+    " AND j.df + j.n > 0),"
+    " added AS (INSERT INTO {vocab} (core, lexeme, df) SELECT %(core)s, lexeme, n FROM j"
+    " WHERE j.df IS NULL AND j.n > 0)"
+    " SELECT count(*) FROM j"
+).format(delta=_DELTA, vocab=sql.Identifier(SEARCH_SCHEMA, VOCAB_TABLE))
+
+
 def _fresh_table(part: Part) -> sql.Identifier:
     return sql.Identifier("pg_temp", f"mbm_fresh_{part.table}")
 
@@ -154,6 +171,8 @@ def refresh_documents(conn: psycopg.Connection[Any], part: Part, ids: Sequence[i
             fresh, sql.Identifier(SEARCH_SCHEMA, part.table)
         )
     )
+    conn.execute(_CREATE_DELTA)
+    conn.execute(sql.SQL("TRUNCATE {}").format(_DELTA))
 
     def fetch(chunk: list[int]) -> tuple[list[str], list[tuple[Any, ...]]]:
         with conn.cursor(binary=True) as cur:
@@ -169,15 +188,12 @@ def refresh_documents(conn: psycopg.Connection[Any], part: Part, ids: Sequence[i
             cur.execute(analyze_fresh)
             # (Only the merge gets _MERGE_SETTINGS; the source queries keep their plans: the order in which some
             # of them list a document's values follows the plan, and must match the full build's.)
-            previous = cur.execute(_SET_MERGE_SETTINGS).fetchone()
-            assert previous is not None
-            counts = cur.execute(merge, {"ids": chunk, "core": part.name}).fetchone()
-            cur.execute(_RESTORE_SETTINGS, previous[0::2])  # (each setting's value before, then the new one)
+            counts = _merged(cur, merge, {"ids": chunk, "core": part.name})
         return sum(counts or ())
 
     chunks = [sorted(ids[start : start + CHUNK]) for start in range(0, len(ids), CHUNK)]
     folded: list[Future[int]] = []
-    with _cyclic_gc_paused(), ThreadPoolExecutor(max_workers=1, thread_name_prefix="search-refresh") as server:
+    with cyclic_gc_paused(), ThreadPoolExecutor(max_workers=1, thread_name_prefix="search-refresh") as server:
         fetched = server.submit(fetch, chunks[0]) if chunks else None
         for number, chunk in enumerate(chunks):
             assert fetched is not None
@@ -187,7 +203,19 @@ def refresh_documents(conn: psycopg.Connection[Any], part: Part, ids: Sequence[i
             maker = DocumentMaker(part, names)
             folded.append(server.submit(fold, chunk, "".join([maker.line(row) for row in rows])))
             del rows
-        return sum(future.result() for future in folded)
+        changed = sum(future.result() for future in folded)
+    with conn.cursor() as cur:
+        _merged(cur, _VOCABULARY_FOLD, {"core": part.name})
+    return changed
+
+
+def _merged(cur: psycopg.Cursor[Any], statement: sql.Composed, params: dict[str, Any]) -> tuple[Any, ...] | None:
+    """Run a merge statement with ``_MERGE_SETTINGS``, restored after it; its row."""
+    previous = cur.execute(_SET_MERGE_SETTINGS).fetchone()
+    assert previous is not None
+    row = cur.execute(statement, params).fetchone()
+    cur.execute(_RESTORE_SETTINGS, previous[0::2])  # (each setting's value before, then the new one)
+    return row
 
 
 def index_built(conn: psycopg.Connection[Any]) -> bool:

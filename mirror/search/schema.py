@@ -80,7 +80,8 @@ def shared_ddl(schema: str) -> list[str]:
     concatenates documents."""
     s = quote(schema)
     return [
-        f'CREATE TABLE {s}.{VOCAB_TABLE} (core text NOT NULL, lexeme text COLLATE "C" NOT NULL, df integer NOT NULL)',
+        f'CREATE TABLE {s}.{VOCAB_TABLE} (core text NOT NULL, lexeme text COLLATE "C" NOT NULL, df integer NOT NULL)'
+        " WITH (fillfactor = 90)",  # room on each page: a sync's updates of df are HOT (no index entries)
         f"CREATE TABLE {s}.{STATS_TABLE} (core text PRIMARY KEY, docs bigint NOT NULL, built timestamptz NOT NULL)",
         f"CREATE AGGREGATE {s}.tsvector_agg(tsvector) (SFUNC = tsvector_concat, STYPE = tsvector)",
         f"CREATE AGGREGATE {s}.int_cat_agg(integer[]) (SFUNC = array_cat, STYPE = integer[])",
