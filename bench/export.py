@@ -42,6 +42,8 @@ import psycopg
 from psycopg import sql
 from sqlalchemy.engine import make_url
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # this checkout's mirror, not an installed one
+
 from mirror.db import libpq_url, normalize_url
 from mirror.embedded import throwaway_cluster
 from mirror.load import CORE_ARCHIVE, DERIVED_ARCHIVE, import_dump

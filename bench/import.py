@@ -45,6 +45,8 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from sqlalchemy import Table
 from sqlalchemy.engine import make_url
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # this checkout's mirror, not an installed one
+
 from mirror import migrate
 from mirror.db import libpq_url, make_engine, normalize_url
 from mirror.embedded import throwaway_cluster

@@ -22,12 +22,15 @@ import hashlib
 import random
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import psycopg
 from psycopg import sql
 from psycopg.types.json import Json
 from sqlalchemy.engine import make_url
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # this checkout's mirror, not an installed one
 
 from mirror import migrate
 from mirror.db import libpq_url, make_engine

@@ -39,6 +39,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import psycopg
@@ -83,7 +84,7 @@ class TableInfo:
     unique: tuple[tuple[str, ...], ...] = ()  # column lists of the other unique indexes
     opaque_unique: bool = False  # a unique index on an expression: keep the table's exact order
 
-    @property
+    @cached_property  # (read for every change of a packet)
     def column_set(self) -> frozenset[str]:
         return frozenset(self.columns)
 
@@ -264,11 +265,13 @@ class _Plan:
             return
         key = self._key(change, table)
         old, new = change.old or {}, change.new or {}
-        extra = (old.keys() | new.keys()) - table.column_set
-        if extra:
+        column_set = table.column_set
+        complete = new.keys() == column_set  # (an insert's row as the mirror has it: the commonest case)
+        if not complete and not (new.keys() <= column_set and old.keys() <= column_set):
+            extra = (old.keys() | new.keys()) - column_set
             self.result.skipped_columns.setdefault(change.table, set()).update(extra)
         if change.op == "i":
-            columns = tuple(column for column in table.columns if column in new)
+            columns = table.columns if complete else tuple(column for column in table.columns if column in new)
             item, rows = change.new_json or "", [new]
         elif change.op == "d":
             columns, item, rows = key, change.old_json or "", [old]
@@ -371,23 +374,27 @@ def check_packet(conn: psycopg.Connection[Any], packet: Packet) -> int:
 
 
 def _record_entities(conn: psycopg.Connection[Any], plan: _Plan) -> int:
+    """One ``entity_change`` row per entity the packet changed: one statement per entity type, its MBIDs (those
+    the changed rows hold, and those of the rows whose ids they hold) made distinct before the insert."""
     sequence = plan.packet.sequence
     rows = 0
-    insert = sql.SQL(
-        "INSERT INTO mbmirror.entity_change (replication_sequence, entity_type, gid) {} ON CONFLICT DO NOTHING"
-    )
-    for entity, gids in plan.gids.items():
-        cur = conn.execute(
-            insert.format(sql.SQL("SELECT %s, %s, g::uuid FROM unnest(%s::text[]) AS g")),
-            (sequence, entity, sorted(gids)),
-        )
-        rows += cur.rowcount
-    for entity, ids in plan.ids.items():
-        if ("musicbrainz", entity) not in plan.catalog:
-            continue
-        select = sql.SQL("SELECT %s, %s, gid FROM {} WHERE id = ANY(%s)").format(sql.Identifier("musicbrainz", entity))
-        cur = conn.execute(insert.format(select), (sequence, entity, sorted(ids)))
-        rows += cur.rowcount
+    for entity in sorted(plan.gids.keys() | plan.ids.keys()):
+        sources: list[sql.Composable] = [sql.SQL("SELECT g::uuid FROM unnest(%(gids)s::text[]) AS g")]
+        if plan.ids.get(entity) and ("musicbrainz", entity) in plan.catalog:
+            sources.append(
+                sql.SQL("SELECT gid FROM {} WHERE id = ANY(%(ids)s)").format(sql.Identifier("musicbrainz", entity))
+            )
+        statement = sql.SQL(
+            "INSERT INTO mbmirror.entity_change (replication_sequence, entity_type, gid)"
+            " SELECT %(sequence)s, %(entity)s, g FROM ({}) AS u (g) ORDER BY g ON CONFLICT DO NOTHING"
+        ).format(sql.SQL(" UNION ").join(sources))
+        params = {
+            "sequence": sequence,
+            "entity": entity,
+            "gids": sorted(plan.gids.get(entity, ())),
+            "ids": sorted(plan.ids.get(entity, ())),
+        }
+        rows += conn.execute(statement, params).rowcount
     return rows
 
 
