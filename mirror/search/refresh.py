@@ -16,9 +16,10 @@ artists, labels and places in it; and so on.
 
 Each touched document is rebuilt from the same source query as the full build, a chunk at a time: the new
 documents are copied into a temporary table and one statement folds them in, leaving alone the documents that
-came out the same, updating, adding and removing the others, and adjusting the vocabulary by the per-lexeme
-(and per typed term) difference between the changed documents' old and new ones. So the index equals what a
-full rebuild would produce. The server runs the next chunk's source query and folds the previous chunk in while
+came out the same, updating, adding and removing the others, and noting the per-lexeme (and per typed term)
+difference between the changed documents' old and new ones. Once a part's chunks are in, the differences are
+summed and the vocabulary adjusted by one statement (a lexeme that left one document and entered another costs
+nothing; each changed lexeme's row is written once). So the index equals what a full rebuild would produce. The server runs the next chunk's source query and folds the previous chunk in while
 Python analyses the current one. The merge reads by key (sequential scans off: a chunk costs the same in a small
 mirror and a full one).
 
