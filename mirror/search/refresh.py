@@ -19,9 +19,9 @@ documents are copied into a temporary table and one statement folds them in, lea
 came out the same, updating, adding and removing the others, and noting the per-lexeme (and per typed term)
 difference between the changed documents' old and new ones. Once a part's chunks are in, the differences are
 summed and the vocabulary adjusted by one statement (a lexeme that left one document and entered another costs
-nothing; each changed lexeme's row is written once). So the index equals what a full rebuild would produce. The server runs the next chunk's source query and folds the previous chunk in while
-Python analyses the current one. The merge reads by key (sequential scans off: a chunk costs the same in a small
-mirror and a full one).
+nothing; each changed lexeme's row is written once). So the index equals what a full rebuild would produce.
+The server runs the next chunk's source query and folds the previous chunk in while Python analyses the current
+one. The merge reads by key (sequential scans off: a chunk costs the same in a small mirror and a full one).
 
 Not followed (a full ``mbmirror search-index`` fixes them): renames of lookup rows (types, languages, link
 types, genders), which packets almost never carry.

@@ -204,3 +204,40 @@ def test_mixed_packet_refreshes_what_changed_rewrites_only_what_differs_and_equa
         after_sync = snapshot(conn)
         rebuild(db)
         assert snapshot(conn) == after_sync
+
+
+def test_vocabulary_differences_summed_over_chunks_equal_a_rebuild(db: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two artists swap names (their words leave one document and enter another) and a third takes a new word,
+    each in a chunk of its own: the summed differences leave the swapped words' counts alone and the result is
+    the rebuild's, vocabulary included."""
+    monkeypatch.setattr("mirror.search.refresh.CHUNK", 1)
+    with psycopg.connect(libpq_url(db)) as conn:
+        first, second, third = (
+            row_of(conn, f"SELECT * FROM musicbrainz.artist ORDER BY id OFFSET {n} LIMIT 1") for n in (0, 1, 2)
+        )
+        before: dict[str, int] = dict(
+            conn.execute("SELECT lexeme, df FROM search.vocab WHERE core = 'artist'").fetchall()
+        )
+        conn.rollback()
+    packet = make_packet(
+        [
+            update("musicbrainz.artist", first, {"name": second["name"]}, xid=1),
+            update("musicbrainz.artist", second, {"name": first["name"]}, xid=1),
+            update("musicbrainz.artist", third, {"name": "Wobblequartz"}, xid=2),
+        ]
+    )
+    run = searcher(db)
+    with psycopg.connect(libpq_url(db)) as conn:
+        apply_packet(conn, packet)
+        conn.commit()
+        after: dict[str, int] = dict(
+            conn.execute("SELECT lexeme, df FROM search.vocab WHERE core = 'artist'").fetchall()
+        )
+    assert after["artist:wobblequartz"] == 1 and "artist:wobblequartz" not in before
+    swapped = {f"artist:{word}" for word in second["name"].lower().split() if word.isalnum()}
+    assert swapped and all(after.get(lexeme) == before.get(lexeme) for lexeme in swapped)
+    assert [h.id for h in run("artist", "wobblequartz").hits] == [third["id"]]
+    with psycopg.connect(libpq_url(db), autocommit=True) as conn:
+        after_sync = snapshot(conn)
+        rebuild(db)
+        assert snapshot(conn) == after_sync
