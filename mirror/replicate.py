@@ -35,9 +35,11 @@ transaction to add its bookkeeping (``mirror.sync`` does).
 
 from __future__ import annotations
 
+import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -229,8 +231,11 @@ class _Plan:
         self._last_layer: dict[tuple[Any, ...], int] = {}
         self._table_layer: dict[tuple[str, str], tuple[int, str, tuple[str, ...]]] = {}
         self._refs: dict[tuple[str, str], tuple[tuple[str, str], ...]] = {}
+        # A table's runs depend on its own changes only: the changes are grouped by table (in apply order within
+        # each, tables in order of their first change) and planned a table at a time (``tables``).
+        self._pending: dict[tuple[str, str], list[PendingChange]] = {}
         for change in apply_order(packet.changes):
-            self._add(change)
+            self._pending.setdefault(split_table_name(change.table), []).append(change)
 
     def _key(self, change: PendingChange, table: TableInfo) -> tuple[str, ...]:
         key = self._keys.get(change.table)
@@ -306,13 +311,15 @@ class _Plan:
                 else:
                     self.ids[entity].add(int(value))
 
-    def ordered_runs(self) -> list[_Run]:
-        """Per table, layer by layer: deletes, then updates, then inserts."""
+    def tables(self) -> Iterator[list[_Run]]:
+        """Each table's runs, layer by layer (deletes, then updates, then inserts), planned when asked for: the
+        caller applies one table's while the next is planned. The entities touched are complete at the end."""
         rank = {"d": 0, "u": 1, "i": 2}
-        out: list[_Run] = []
-        for runs in self.runs.values():
-            out.extend(run for _, run in sorted(runs.items(), key=lambda item: (item[0][0], rank[item[1].op])))
-        return out
+        for name, changes in self._pending.items():
+            for change in changes:
+                self._add(change)
+            runs = self.runs.get(name, {})
+            yield [run for _, run in sorted(runs.items(), key=lambda item: (item[0][0], rank[item[1].op]))]
 
 
 def _match(key: Sequence[str], left: str, right: sql.Composable) -> sql.Composable:
@@ -428,21 +435,40 @@ def apply_packet(
         plan = _Plan(packet, catalog if catalog is not None else load_catalog(conn))
         result = plan.result
         done = 0
-        with conn.cursor() as cur:
-            for run in plan.ordered_runs():
-                statement = run_statement(run, ignore_conflicts)
-                for start in range(0, len(run.items), BATCH_SIZE):
-                    chunk = run.items[start : start + BATCH_SIZE]
-                    try:
-                        cur.execute(statement, ("[" + ",".join(chunk) + "]",))
-                    except psycopg.Error as exc:
-                        name = f"{run.table.schema}.{run.table.name}"
-                        detail = exc.diag.message_primary or str(exc)
-                        raise ApplyError(packet.sequence, name, OPERATIONS[run.op], detail) from exc
-                    result.statements += 1
-                    done += len(chunk)
-                    if on_progress is not None:
-                        on_progress(done, result.changes)
+
+        stop = threading.Event()  # set on a failure: the tables not yet applied are skipped
+
+        def apply_runs(runs: list[_Run]) -> None:
+            nonlocal done
+            if stop.is_set():
+                return
+            with conn.cursor() as cur:
+                for run in runs:
+                    statement = run_statement(run, ignore_conflicts)
+                    for start in range(0, len(run.items), BATCH_SIZE):
+                        chunk = run.items[start : start + BATCH_SIZE]
+                        try:
+                            cur.execute(statement, ("[" + ",".join(chunk) + "]",))
+                        except psycopg.Error as exc:
+                            stop.set()
+                            name = f"{run.table.schema}.{run.table.name}"
+                            detail = exc.diag.message_primary or str(exc)
+                            raise ApplyError(packet.sequence, name, OPERATIONS[run.op], detail) from exc
+                        result.statements += 1
+                        done += len(chunk)
+                        if on_progress is not None:
+                            on_progress(done, result.changes)
+
+        # The server applies one table's runs (on a thread, which waits for the server without the interpreter
+        # lock) while this thread plans the next table's; leaving the pool waits for the table being applied.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="packet-apply") as server:
+            try:
+                applying = [server.submit(apply_runs, runs) for runs in plan.tables()]
+            except BaseException:
+                stop.set()
+                raise
+        for future in applying:
+            future.result()  # the first failure, in table order
         searched = time.perf_counter()
         refreshed = search_refresh.refresh(conn, packet.changes)  # the search documents the changes affect
         result.search_documents, result.search_changed = refreshed
