@@ -41,7 +41,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 
 import psycopg
@@ -187,6 +187,7 @@ def apply_order(changes: Iterable[PendingChange]) -> list[PendingChange]:
     return sorted(rows, key=lambda change: (last[change.xid], change.seqid))
 
 
+@lru_cache(maxsize=1024)  # (asked for every change of a packet; a catalogue has a few hundred tables)
 def entity_refs(table: TableInfo) -> tuple[tuple[str, str], ...]:
     """Which entities a row of ``table`` belongs to: (entity type, column holding its gid or id)."""
     extra = EXTRA_ENTITY_REFS.get((table.schema, table.name))
@@ -230,7 +231,6 @@ class _Plan:
         self._keys: dict[str, tuple[str, ...]] = {}
         self._last_layer: dict[tuple[Any, ...], int] = {}
         self._table_layer: dict[tuple[str, str], tuple[int, str, tuple[str, ...]]] = {}
-        self._refs: dict[tuple[str, str], tuple[tuple[str, str], ...]] = {}
         # A table's runs depend on its own changes only: the changes are grouped by table (in apply order within
         # each, tables in order of their first change) and planned a table at a time (``tables``).
         self._pending: dict[tuple[str, str], list[PendingChange]] = {}
@@ -263,8 +263,8 @@ class _Plan:
             self._last_layer[t] = layer
         return layer
 
-    def _add(self, change: PendingChange) -> None:
-        table = self.catalog.get(split_table_name(change.table))
+    def _add(self, change: PendingChange, table: TableInfo | None) -> None:
+        """Plan ``change`` of ``table`` (None: a table the mirror does not keep)."""
         if table is None:
             self.result.skipped[change.table] = self.result.skipped.get(change.table, 0) + 1
             return
@@ -298,10 +298,7 @@ class _Plan:
             run.columns = (*run.columns, *(c for c in columns if c not in run.columns))
         run.items.append(item)
         self.result.applied += 1
-        refs = self._refs.get(name := (table.schema, table.name))
-        if refs is None:
-            refs = self._refs[name] = entity_refs(table)
-        for entity, column in refs:
+        for entity, column in entity_refs(table):
             for row in (old, new):
                 value = row.get(column)
                 if value is None:
@@ -316,8 +313,9 @@ class _Plan:
         caller applies one table's while the next is planned. The entities touched are complete at the end."""
         rank = {"d": 0, "u": 1, "i": 2}
         for name, changes in self._pending.items():
+            table = self.catalog.get(name)
             for change in changes:
-                self._add(change)
+                self._add(change, table)
             runs = self.runs.get(name, {})
             yield [run for _, run in sorted(runs.items(), key=lambda item: (item[0][0], rank[item[1].op]))]
 

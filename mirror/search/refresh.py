@@ -65,10 +65,10 @@ _RESTORE_SETTINGS = "SELECT " + ", ".join(f"set_config('{name}', %s, true)" for 
 
 
 def _merge_statement(part: Part) -> sql.Composed:
-    """One statement folding the chunk's new documents (``fresh``) into the part's table, the vocabulary and the
-    stats: documents that did not change are left alone; the vocabulary gets the per-lexeme difference between
-    the changed documents' old and new lexemes (only non-zero differences are written, a lexeme whose count
-    reaches 0 is deleted). Every part reads the state before the statement, so the old documents are what the
+    """One statement folding the chunk's new documents (``fresh``) into the part's table and the stats: documents
+    that did not change are left alone; the per-lexeme difference between the changed documents' old and new
+    lexemes (non-zero ones only) goes to the delta table, which ``_VOCABULARY_FOLD`` sums into the vocabulary once
+    the part's chunks are in. Every part reads the state before the statement, so the old documents are what the
     differences are taken from. Returns the documents updated, added and removed."""
     table = sql.Identifier(SEARCH_SCHEMA, part.table)
     names = [sql.Identifier(c) for c in columns(part)]

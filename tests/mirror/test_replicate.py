@@ -20,6 +20,7 @@ from mirror.replicate import apply_order, apply_packet, entity_refs, load_catalo
 from mirror.sync_errors import (
     ApplyError,
     DuplicatePacket,
+    MissingPrimaryKey,
     PacketGap,
     ReplicationUnavailable,
     SchemaChangeRequired,
@@ -325,6 +326,34 @@ def test_a_failing_change_rolls_back_the_whole_packet(db: psycopg.Connection[Any
     assert table_rows(db, "musicbrainz.artist_meta") == {}
     assert sequence_of(db) == 10
     assert db.execute("SELECT count(*) FROM mbmirror.entity_change").fetchone() == (0,)
+
+
+def test_a_failing_table_stops_the_tables_after_it_and_is_the_error_raised(db: psycopg.Connection[Any]) -> None:
+    artist = synthetic_row("musicbrainz.artist", 1)
+    seed(db, 10, {"musicbrainz.artist": [artist]})
+    changes = [
+        insert("musicbrainz.artist", artist, xid=5),  # duplicate key, in the first table applied
+        insert("musicbrainz.artist_alias", synthetic_row("musicbrainz.artist_alias", 1), xid=6),
+        insert("musicbrainz.recording", synthetic_row("musicbrainz.recording", 1), xid=7),
+    ]
+    with pytest.raises(ApplyError, match=r"applying insert on musicbrainz\.artist failed"):
+        apply_packet(db, packet(11, changes))
+    assert table_rows(db, "musicbrainz.artist_alias") == {}
+    assert table_rows(db, "musicbrainz.recording") == {}
+    assert sequence_of(db) == 10
+
+
+def test_a_table_that_cannot_be_planned_rolls_back_the_tables_applied_before_it(db: psycopg.Connection[Any]) -> None:
+    seed(db, 10, {})
+    changes = [
+        insert("musicbrainz.artist", synthetic_row("musicbrainz.artist", 1), xid=5),
+        insert("musicbrainz.artist_alias", synthetic_row("musicbrainz.artist_alias", 1), xid=6),
+    ]
+    broken = packet(11, changes, keys={"musicbrainz.artist_alias": ["no_such_column"]})
+    with pytest.raises(MissingPrimaryKey):
+        apply_packet(db, broken)
+    assert table_rows(db, "musicbrainz.artist") == {}
+    assert sequence_of(db) == 10
 
 
 def test_ignore_conflicts_skips_inserts_of_existing_rows(db: psycopg.Connection[Any]) -> None:
