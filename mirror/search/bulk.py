@@ -80,15 +80,15 @@ _DATES = (
 
 RECORDING = (
     "SELECT x.id, x.gid::text AS rid, x.name AS recording, x.name AS recordingaccent, x.comment, "
-    "x.length AS dur, x.length / 2000 AS qdur, x.video::text AS video, isrc.isrc, al.alias, tg.tag, tr.tid, tr.tnum,"
+    "x.length AS dur, x.length / 2000 AS qdur, x.video::text AS video, isrc.isrc, al.alias, tg.tag, tr.tnum,"
     " tr.number, tr.firstreleasedate, coalesce(tr.pop, 0) AS pop, x.artist_credit AS credit FROM {mb}.recording x"
     " LEFT JOIN (SELECT recording AS key, array_agg(isrc ORDER BY isrc) AS isrc FROM {mb}.isrc GROUP BY recording)"
     " isrc ON isrc.key = x.id"
     + _aliases("recording")
     + _tags("recording")
-    + " LEFT JOIN (SELECT t.recording AS key, array_agg(t.gid::text ORDER BY t.id) AS tid,"
-    " array_agg(t.position ORDER BY t.id) AS tnum, array_agg(t.number ORDER BY t.id) AS number, count(*) AS pop,"
-    " min(ev.date) AS firstreleasedate FROM {mb}.track t JOIN {mb}.medium m ON m.id = t.medium"
+    + " LEFT JOIN (SELECT t.recording AS key, array_agg(t.position ORDER BY t.id) AS tnum,"
+    " array_agg(t.number ORDER BY t.id) AS number, count(*) AS pop, min(ev.date) AS firstreleasedate"
+    " FROM {mb}.track t JOIN {mb}.medium m ON m.id = t.medium"
     " LEFT JOIN (SELECT release, min(date) AS date FROM (" + _DATES + ") e GROUP BY release) ev"
     " ON ev.release = m.release GROUP BY t.recording) tr ON tr.key = x.id WHERE {where}"
 )

@@ -20,6 +20,7 @@ from mirror.search.cores import (
     _aliases,
     _area_of,
     _boosts,
+    _by_gid,
     _kinds,
     _life,
     _tags,
@@ -29,6 +30,7 @@ from mirror.search.cores import (
 AREA = Core(
     name="area",
     table="area",
+    lookups=_by_gid("aid", "area"),
     fields=_kinds(
         "aid=k area=t areaaccent=a sortname=t alias=t comment=t begin=d end=d ended=k type=k tag=t iso=k iso1=k "
         "iso2=k iso3=k"
@@ -56,6 +58,7 @@ AREA = Core(
 PLACE = Core(
     name="place",
     table="place",
+    lookups=_by_gid("pid", "place"),
     fields=_kinds(
         "pid=k place=t placeaccent=a alias=t address=t area=t comment=t begin=d end=d ended=k lat=k long=k type=k"
     ),
@@ -77,6 +80,7 @@ PLACE = Core(
 EVENT = Core(
     name="event",
     table="event",
+    lookups=_by_gid("eid", "event"),
     fields=_kinds(
         "eid=k event=t eventaccent=a alias=t comment=t begin=d end=d ended=k type=k tag=t arid=k artist=t pid=k "
         "place=t aid=k area=t"
@@ -107,6 +111,7 @@ EVENT = Core(
 INSTRUMENT = Core(
     name="instrument",
     table="instrument",
+    lookups=_by_gid("iid", "instrument"),
     fields=_kinds("iid=k instrument=t instrumentaccent=a alias=t comment=t description=t type=k tag=t"),
     defaults=_boosts("alias^1.5 instrument^2 instrumentaccent^2.2 comment description^0.5"),
     synonyms={"mbid": "iid"},
@@ -124,6 +129,7 @@ INSTRUMENT = Core(
 SERIES = Core(
     name="series",
     table="series",
+    lookups=_by_gid("sid", "series"),
     fields=_kinds("sid=k series=t seriesaccent=a alias=t comment=t type=k tag=t"),
     defaults=_boosts("alias^1.5 series^2 seriesaccent^2.2 comment"),
     synonyms={"mbid": "sid"},
@@ -155,6 +161,7 @@ _URL_LINKS = " UNION ALL ".join(
 URL = Core(
     name="url",
     table="url",
+    lookups=_by_gid("uid", "url"),
     fields=_kinds("uid=k url=k relationtype=k targetid=k targettype=k"),
     defaults=_boosts("url"),
     synonyms={"mbid": "uid"},

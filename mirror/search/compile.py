@@ -31,6 +31,7 @@ given by a ``Lookup``; the engine runs it, fetches what it asked for, and runs i
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -44,6 +45,10 @@ from mirror.search.cores import UNCOUNTED, Core, Link
 from mirror.search.lucene import BoolQuery, MatchAll, Node, Phrase, Range, Term
 from mirror.search.schema import SEARCH_SCHEMA, typed_column
 
+_MBID = re.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+_LOWEST = "00000000-0000-0000-0000-000000000000"  # an MBID prefix is completed to these to make a range
+_HIGHEST = "ffffffff-ffff-ffff-ffff-ffffffffffff"
+_HEX = frozenset("0123456789abcdef")
 FUZZY_WEIGHT = 0.7  # a typo-tolerant alternative scores this much of the word it replaces (per edit)
 EXPANDED_WEIGHT = 1.0  # prefix, wildcard and range matches score a constant, like Lucene's multi-term queries
 EXACT_FACTOR = 1.0
@@ -86,6 +91,7 @@ class Match:
     op: str | None = None
     items: tuple[Match, ...] = ()
     size: int | None = None
+    upper: bool = False  # ``size`` is only an upper bound, not the count of a term's documents
 
     @property
     def indexed(self) -> bool:
@@ -420,7 +426,10 @@ class Compiler:
             known = [b for b in bounds if b is not None]
             self.leaf_dfs.append((match, sum(known) if len(known) == len(bounds) else None))
         low = max(
-            (self.exact_df.get(cond.ts, 0) if cond.ts is not None else cond.size or 0 for cond, _ in alternatives),
+            (
+                self.exact_df.get(cond.ts, 0) if cond.ts is not None else 0 if cond.upper else cond.size or 0
+                for cond, _ in alternatives
+            ),
             default=0,
         )
         return match, match, low
@@ -481,7 +490,9 @@ class Compiler:
         for name, field_boost in fields:
             kind = self.core.kind(name)
             weight = boost * field_boost
-            if isinstance(node, Range):
+            if name in self.core.lookups:
+                out.extend(self.identifier(node, name, weight))
+            elif isinstance(node, Range):
                 out.extend(self.range(node, name, kind, weight))
             elif kind in ("int", "date"):
                 out.extend(self.typed(node, name, kind, weight))
@@ -570,6 +581,34 @@ class Compiler:
             if len(words) == 1:
                 out.extend(self.typos(name, words[0], 0, term.fuzzy, weight))
         return out
+
+    def identifier(self, node: Term | Phrase | Range, name: str, weight: float) -> list[tuple[Match, float]]:
+        """A term of an MBID field of the core's own entity (``Core.lookups``, no lexemes): the MusicBrainz
+        table's unique index on ``gid`` finds the entity with that MBID (case folded), or those whose MBID starts
+        with a prefix (``rid:1f3a*``: a range of ``gid``). Anything else, wildcards and ranges included, matches
+        nothing, as it matched no MBID lexeme; a whole MBID weighs what an unknown lexeme weighs."""
+        if isinstance(node, Range) or (isinstance(node, Term) and node.wildcard):
+            return [(FALSE, 0.0)]
+        text = keyword(node.text)
+        if not text:
+            return []
+        size: int | None
+        if isinstance(node, Term) and node.prefix:
+            if len(text) > len(_LOWEST) or not all(
+                c == "-" if t == "-" else c in _HEX for c, t in zip(text, _LOWEST, strict=False)
+            ):
+                return [(FALSE, 0.0)]
+            low, high = self.params.add(text + _LOWEST[len(text) :]), self.params.add(text + _HIGHEST[len(text) :])
+            gid = sql.SQL("gid BETWEEN {}::uuid AND {}::uuid").format(low, high)
+            size, weight = None, weight * EXPANDED_WEIGHT
+        else:
+            if not _MBID.fullmatch(text):
+                return [(FALSE, 0.0)]
+            gid = sql.SQL("gid = {}::uuid").format(self.params.add(text))
+            size, weight = 1, weight * self.lookup.idf(0)
+        select = sql.SQL(self.core.lookups[name]).format(mb=sql.Identifier("musicbrainz"), gid=gid)
+        cond = sql.SQL("x.id IN ({})").format(select)
+        return [(Match(cond=cond, keyed=True, size=size, upper=True), weight)]
 
     def _typed_match(
         self, name: str, kind: str, template: str, size: int | None = None, keyed: bool = False, **values: Any

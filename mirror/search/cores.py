@@ -71,6 +71,7 @@ class Part:
     fields: dict[str, Kind]
     source: str  # SELECT of id, optionally pop, the keys, and one column per field
     keys: tuple[str, ...] = ()
+    lookups: dict[str, str] = field(default_factory=dict)  # fields without lexemes (``Core.lookups``)
 
     @property
     def vocabulary_fields(self) -> list[str]:
@@ -121,11 +122,16 @@ class Core:
     pop_weight: float = 0.0  # score added per log10(1 + pop)
     links: tuple[Link, ...] = ()
     keys: tuple[str, ...] = ()  # integer columns of the own part (the links' keys)
+    # MBID fields of the core's own entity (its ``gid``, a recording's track MBIDs): unique values, the
+    # costliest lexemes of a GIN index (one entry each) and the least useful, since the MusicBrainz table's
+    # unique index on ``gid`` finds them. Such a field has no lexemes: a query on it is answered by the
+    # SELECT here of the core's ids (``id``) over ``{mb}`` whose ``gid`` satisfies ``{gid}``.
+    lookups: dict[str, str] = field(default_factory=dict)
 
     @property
     def own(self) -> Part:
         """The core's own documents as a part."""
-        return Part(self.name, self.table, self.fields, self.source, self.keys)
+        return Part(self.name, self.table, self.fields, self.source, self.keys, self.lookups)
 
     @property
     def all_fields(self) -> dict[str, Kind]:
@@ -168,6 +174,11 @@ class Core:
     @property
     def typed(self) -> dict[str, Kind]:
         return self.own.typed
+
+
+def _by_gid(name: str, table: str, column: str = "id") -> dict[str, str]:
+    """``Core.lookups`` of an MBID field: the ``column`` of the ``table`` rows with that ``gid``."""
+    return {name: f"SELECT {column} AS id FROM {{mb}}.{table} WHERE {{gid}}"}
 
 
 def _kinds(spec: str) -> dict[str, Kind]:
@@ -327,6 +338,7 @@ _MEDIUM_LINK = Link(
 ARTIST = Core(
     name="artist",
     table="artist",
+    lookups=_by_gid("arid", "artist"),
     fields=_kinds(
         "arid=k artist=t artistaccent=a sortname=t alias=t primary_alias=t comment=t area=t beginarea=t "
         "endarea=t country=k begin=d end=d ended=k gender=k ipi=k isni=k tag=t type=k"
@@ -363,6 +375,7 @@ ARTIST = Core(
 RELEASE = Core(
     name="release",
     table="release",
+    lookups=_by_gid("reid", "release"),
     fields=_kinds(
         "reid=k release=t releaseaccent=a comment=t barcode=c asin=k quality=k status=k packaging=k lang=k "
         "script=k alias=t tag=t rgid=k primarytype=k secondarytype=k type=k country=k date=d label=t laid=k "
@@ -403,11 +416,12 @@ RELEASE = Core(
     ),
 )
 
-# A recording's own document: its own fields, its tracks' MBIDs, positions and numbers, and the date of its
+# A recording's own document: its own fields, its tracks' positions and numbers, and the date of its
 # first release; the credit and the release fields are those of its linked parts.
 RECORDING = Core(
     name="recording",
     table="recording",
+    lookups={**_by_gid("rid", "recording"), **_by_gid("tid", "track", "recording")},
     fields=_kinds(
         "rid=k recording=t recordingaccent=a comment=t dur=i qdur=i video=k isrc=k alias=t tag=t tid=k tnum=i "
         "number=k firstreleasedate=d"
@@ -425,11 +439,11 @@ RECORDING = Core(
         + _aliases("recording")
         + ", "
         + _tags("recording")
-        + ", tr.tid, tr.tnum, tr.number, tr.firstreleasedate, coalesce(tr.pop, 0) AS pop, x.artist_credit AS credit"
+        + ", tr.tnum, tr.number, tr.firstreleasedate, coalesce(tr.pop, 0) AS pop, x.artist_credit AS credit"
         " FROM {mb}.recording x"
-        " LEFT JOIN LATERAL (SELECT array_agg(t.gid::text ORDER BY t.id) AS tid,"
-        " array_agg(t.position ORDER BY t.id) AS tnum, array_agg(t.number ORDER BY t.id) AS number,"
-        " count(*) AS pop, min(ev.date) AS firstreleasedate FROM {mb}.track t JOIN {mb}.medium m ON m.id = t.medium"
+        " LEFT JOIN LATERAL (SELECT array_agg(t.position ORDER BY t.id) AS tnum,"
+        " array_agg(t.number ORDER BY t.id) AS number, count(*) AS pop, min(ev.date) AS firstreleasedate"
+        " FROM {mb}.track t JOIN {mb}.medium m ON m.id = t.medium"
         " LEFT JOIN LATERAL (SELECT min(e.date) AS date FROM ("
         f"SELECT {_date('date')} AS date FROM {{mb}}.release_country WHERE release = m.release UNION ALL"
         f" SELECT {_date('date')} FROM {{mb}}.release_unknown_country WHERE release = m.release) e) ev ON true"
@@ -441,6 +455,7 @@ RECORDING = Core(
 RELEASE_GROUP = Core(
     name="release-group",
     table="release_group",
+    lookups=_by_gid("rgid", "release_group"),
     fields=_kinds(
         "rgid=k releasegroup=t releasegroupaccent=a comment=t alias=t tag=t primarytype=k secondarytype=k type=k "
         "reid=k release=t status=k releases=i firstreleasedate=d"
@@ -474,6 +489,7 @@ RELEASE_GROUP = Core(
 LABEL = Core(
     name="label",
     table="label",
+    lookups=_by_gid("laid", "label"),
     fields=_kinds(
         "laid=k label=t labelaccent=a sortname=t alias=t comment=t area=t country=k begin=d end=d ended=k code=i "
         "ipi=k isni=k type=k tag=t release_count=i"
@@ -504,6 +520,7 @@ LABEL = Core(
 WORK = Core(
     name="work",
     table="work",
+    lookups=_by_gid("wid", "work"),
     fields=_kinds(
         "wid=k work=t workaccent=a alias=t comment=t iswc=k lang=k type=k tag=t arid=k artist=t rid=k "
         "recording=t recording_count=i"

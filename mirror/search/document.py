@@ -171,11 +171,12 @@ class DocumentMaker:
                 name.endswith("id") or name in ("mediumid", "isrc", "barcode"),
             )
             for name, kind in part.fields.items()
-            if kind in ("keyword", "compact")
+            if kind in ("keyword", "compact") and name not in part.lookups  # those have no lexemes
         ]
-        self.typed = [(index[name], kind == "int") for name, kind in part.typed.items()]
-        self.counted_typed = [name not in UNCOUNTED for name in part.typed]
-        self.typed_names = list(part.typed)
+        self.typed = [
+            _TypedField(index[name], name, kind == "int", vocabulary is not None and name not in UNCOUNTED)
+            for name, kind in part.typed.items()
+        ]
         self.keys = [index[name] for name in part.keys]
         self.pop = index.get("pop")
         self.vocabulary = vocabulary
@@ -238,45 +239,10 @@ class DocumentMaker:
             self.vocabulary.update(set(counted) if repeated else counted)
         return " ".join(doc), " ".join(extra)
 
-    def _typed(self, values: Sequence[Any]) -> list[list[Any] | None]:
-        out: list[list[Any] | None] = []
-        for number, is_int in self.typed:
-            value = values[number]
-            items = [] if value is None else [v for v in value if v is not None] if isinstance(value, list) else [value]
-            if is_int:
-                out.append([int(v) for v in items] or None)
-            else:
-                out.append([str(v) for v in items] or None)
-        return out
-
-    def _count_typed(self, typed: list[list[Any] | None]) -> None:
-        """Count the typed columns' terms like lexemes (``schema.typed_terms`` says what they are)."""
-        assert self.vocabulary is not None
-        terms: list[str] = []
-        for name, counted, (_, is_int), items in zip(
-            self.typed_names, self.counted_typed, self.typed, typed, strict=True
-        ):
-            if items is None or not counted:
-                continue
-            if is_int:
-                terms.extend({"'" + name + ":" + str(v) + "'" for v in items})
-            else:
-                terms.extend({lexeme for v in items for lexeme in _date_lexemes(name, v)})
-        if terms:
-            self.vocabulary.update(terms)
-
-    def row(self, values: Sequence[Any]) -> tuple[Any, ...]:
-        """The row of the search table (``schema.columns`` order)."""
-        doc, extra = self._lexemes(values)
-        pop = float(values[self.pop] or 0) if self.pop is not None else 0.0
-        typed = self._typed(values)
-        if self.vocabulary is not None:
-            self._count_typed(typed)
-        return (values[0], doc, extra, pop, *(values[n] for n in self.keys), *typed)
-
     def line(self, values: Sequence[Any]) -> str:
-        """``row`` as a line of COPY text, so that COPY takes it without a per-value conversion (the literals
-        rarely need escaping: no whitespace but spaces ever reaches a lexeme)."""
+        """The row of the search table (``schema.columns`` order) as a line of COPY text, so that COPY takes it
+        without a per-value conversion (the literals rarely need escaping: no whitespace but spaces ever reaches a
+        lexeme)."""
         doc, extra = self._lexemes(values)
         if _COPY_SPECIAL.search(doc):
             doc = doc.translate(_COPY_ESCAPES)
@@ -285,17 +251,57 @@ class DocumentMaker:
         pop = float(values[self.pop] or 0) if self.pop is not None else 0.0
         fields = [str(values[0]), doc, extra, repr(pop)]
         fields.extend(_NULL if values[n] is None else str(values[n]) for n in self.keys)
-        typed = self._typed(values)
-        if self.vocabulary is not None:
-            self._count_typed(typed)
-        for (_, is_int), items in zip(self.typed, typed, strict=True):
-            if items is None:
+        terms: list[str] = []
+        for typed in self.typed:
+            value = values[typed.number]
+            if value is None:
                 fields.append(_NULL)
-            elif is_int:
-                fields.append("{" + ",".join(map(str, items)) + "}")
+                continue
+            if type(value) is list:
+                items = [item for item in value if item is not None]
+                if not items:
+                    fields.append(_NULL)
+                    continue
+                text, lexemes = typed.entry(items)
             else:
-                fields.append("{" + ",".join(_array_text(v) for v in items) + "}")
+                found = typed.cache.get(value)
+                if found is None:
+                    found = typed.entry([value])
+                    if len(typed.cache) < _TYPED_CACHE:
+                        typed.cache[value] = found
+                text, lexemes = found
+            fields.append(text)
+            if typed.counted:
+                terms.extend(lexemes)
+        if terms:
+            assert self.vocabulary is not None
+            self.vocabulary.update(terms)
         return "\t".join(fields) + "\n"
+
+
+_TYPED_CACHE = 1 << 16  # values per typed field whose COPY text and terms are kept (durations are near unique)
+
+
+class _TypedField:
+    """One int or date field of a part: its column's COPY text and its counted terms (``schema.typed_terms``,
+    each once per document), made once per distinct scalar value (track counts, durations in 2 s, dates
+    repeat)."""
+
+    def __init__(self, number: int, name: str, is_int: bool, counted: bool) -> None:
+        self.number, self.name, self.is_int, self.counted = number, name, is_int, counted
+        self.cache: dict[Any, tuple[str, tuple[str, ...]]] = {}
+
+    def entry(self, items: list[Any]) -> tuple[str, tuple[str, ...]]:
+        """The array's COPY text and the distinct counted terms of its (non-NULL) ``items``."""
+        if self.is_int:
+            numbers = [item if type(item) is int else int(item) for item in items]
+            text = "{" + ",".join(map(str, numbers)) + "}"
+            terms = ["'" + self.name + ":" + str(number) + "'" for number in numbers] if self.counted else []
+        else:
+            dates = [item if type(item) is str else str(item) for item in items]
+            text = "{" + ",".join(map(_array_text, dates)) + "}"
+            terms = [lexeme for date in dates for lexeme in _date_lexemes(self.name, date)] if self.counted else []
+        return text, tuple(dict.fromkeys(terms)) if len(terms) > 1 else tuple(terms)
 
 
 _NULL = "\\N"

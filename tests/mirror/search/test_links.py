@@ -3,6 +3,7 @@ shared dataset: each query names one entity by its MBID and one field, so the an
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -11,6 +12,7 @@ import pytest
 
 from mirror.db import libpq_url
 from mirror.search.analyze import tokens
+from mirror.search.catalog import CATALOG
 from tests.mirror.search.conftest import Searcher, searcher
 
 DATASET = "ds17"
@@ -48,6 +50,33 @@ def track(conn: psycopg.Connection[Any]) -> dict[str, Any]:
 def found(run: Searcher, core: str, mbid_field: str, mbid: str, condition: str) -> bool:
     result = run(core, f"{mbid_field}:{mbid} AND ({condition})", limit=5)
     return bool(result.hits)
+
+
+@pytest.mark.parametrize("core", [name for name, core in CATALOG.items() if core.lookups])
+def test_own_mbid_fields_are_answered_by_the_musicbrainz_tables(
+    run: Searcher, conn: psycopg.Connection[Any], core: str
+) -> None:
+    """``rid``, ``tid``, ``arid``...: no lexemes; the table's ``gid`` index finds the entity (any case, whole or
+    by prefix), and nothing else matches."""
+    checked = 0
+    for field, template in CATALOG[core].lookups.items():
+        table = re.search(r"FROM \{mb\}\.(\w+)", template)
+        assert table is not None
+        row = conn.execute(f"SELECT gid::text FROM musicbrainz.{table[1]} ORDER BY id LIMIT 1").fetchone()
+        if row is None:
+            continue  # no such entity in this dataset
+        mbid = row[0]
+        found = conn.execute(template.format(mb="musicbrainz", gid="gid = %s"), (mbid,)).fetchone()
+        assert found is not None
+        for query in (f"{field}:{mbid}", f"{field}:{mbid.upper()}", f'{field}:"{mbid}"', f"{field}:{mbid[:9]}*"):
+            assert found[0] in [hit.id for hit in run(core, query, limit=100).hits], query
+        assert run(core, f"{field}:{mbid}", limit=5).total == 1
+        for query in (f"{field}:{mbid[:-1]}", f"{field}:{mbid}0", f"{field}:{mbid[:8]}?", f"{field}:xyz*"):
+            assert not run(core, query, limit=5).hits, query
+        assert not run(core, f"{field}:[{mbid} TO {mbid}]", limit=5).hits
+        checked += 1
+    if not checked:
+        pytest.skip(f"{DATASET} has no {core} to look up")
 
 
 def test_a_recording_is_found_through_its_credit(run: Searcher, track: dict[str, Any]) -> None:
