@@ -91,11 +91,15 @@ def shared_ddl(schema: str) -> list[str]:
 
 def vocabulary_index_ddl(schema: str) -> list[str]:
     """The vocabulary's key (lookups by lexeme and prefix) and its index by reversed lexeme (suffix lookups of
-    typo-tolerant matching): built once the vocabulary is loaded, much faster than row by row."""
+    typo-tolerant matching): built once the vocabulary is loaded, much faster than row by row. The lexeme
+    leads and the core follows: a sort compares abbreviated keys of its first column, which say nothing when
+    that is one of a few core names (both indexes built in 7 s instead of 13 s for 4.2M lexemes); a lookup
+    still finds one core's lexemes in the index, reading past those of the other cores in its range (a field's
+    name prefixes its lexemes, and few fields are in several cores)."""
     s = quote(schema)
     return [
-        f"CREATE UNIQUE INDEX vocab_pkey ON {s}.{VOCAB_TABLE} (core, lexeme)",
-        f'CREATE INDEX vocab_reverse ON {s}.{VOCAB_TABLE} (core, (reverse(lexeme)) COLLATE "C")',
+        f"CREATE UNIQUE INDEX vocab_pkey ON {s}.{VOCAB_TABLE} (lexeme, core)",
+        f'CREATE INDEX vocab_reverse ON {s}.{VOCAB_TABLE} ((reverse(lexeme)) COLLATE "C", core)',
     ]
 
 
