@@ -379,6 +379,7 @@ def build_index(
     ``workers`` (default: 2, or 1 on a one-CPU machine) cores are built at once: this process takes cores in
     turn, biggest first, and so do ``workers - 1`` spawned processes, all in one snapshot of the data."""
     workers = min(WORKERS, os.cpu_count() or 1) if workers is None else max(1, workers)
+    started, cpu = time.monotonic(), _python_cpu()
     names = [*(n for n in BIGGEST_FIRST if n in PARTS), *(n for n in PARTS if n not in BIGGEST_FIRST)]
     context = multiprocessing.get_context("spawn")
     taken = context.Value("i", 0)
@@ -419,7 +420,20 @@ def build_index(
                     worker.join()
         _index_vocabulary(url, target)
         reader.rollback()
+    log.info(
+        "search index built: %d documents in %.1f s (Python: %.1f CPU seconds in %d processes)",
+        sum(counts.values()),
+        time.monotonic() - started,
+        _python_cpu() - cpu,
+        workers,
+    )
     return {name: counts[name] for name in PARTS}
+
+
+def _python_cpu() -> float:
+    """CPU seconds of this process and of its finished children (the build's worker processes)."""
+    times = os.times()
+    return times.user + times.system + times.children_user + times.children_system
 
 
 def _index_vocabulary(url: str, target: str) -> None:

@@ -490,7 +490,7 @@ class Compiler:
         for name, field_boost in fields:
             kind = self.core.kind(name)
             weight = boost * field_boost
-            if name in self.core.lookups:
+            if name in self.core.part_of(name).lookups:
                 out.extend(self.identifier(node, name, weight))
             elif isinstance(node, Range):
                 out.extend(self.range(node, name, kind, weight))
@@ -583,15 +583,17 @@ class Compiler:
         return out
 
     def identifier(self, node: Term | Phrase | Range, name: str, weight: float) -> list[tuple[Match, float]]:
-        """A term of an MBID field of the core's own entity (``Core.lookups``, no lexemes): the MusicBrainz
-        table's unique index on ``gid`` finds the entity with that MBID (case folded), or those whose MBID starts
-        with a prefix (``rid:1f3a*``: a range of ``gid``). Anything else, wildcards and ranges included, matches
-        nothing, as it matched no MBID lexeme; a whole MBID weighs what an unknown lexeme weighs."""
+        """A term of an MBID field without lexemes (``Part.lookups``): the MusicBrainz tables' unique indexes on
+        ``gid`` find the entities with that MBID (case folded), or with an MBID that starts with a prefix
+        (``rid:1f3a*``: a range of ``gid``), through the core's link when the field is a shared part's.
+        Anything else, wildcards and ranges included, matches nothing, as it matched no MBID lexeme; a whole
+        MBID weighs what an unknown lexeme weighs."""
         if isinstance(node, Range) or (isinstance(node, Term) and node.wildcard):
             return [(FALSE, 0.0)]
         text = keyword(node.text)
         if not text:
             return []
+        lookup = self.core.part_of(name).lookups[name]
         size: int | None
         if isinstance(node, Term) and node.prefix:
             if len(text) > len(_LOWEST) or not all(
@@ -599,14 +601,18 @@ class Compiler:
             ):
                 return [(FALSE, 0.0)]
             low, high = self.params.add(text + _LOWEST[len(text) :]), self.params.add(text + _HIGHEST[len(text) :])
-            gid = sql.SQL("gid BETWEEN {}::uuid AND {}::uuid").format(low, high)
+            match = sql.SQL("BETWEEN {}::uuid AND {}::uuid").format(low, high)
             size, weight = None, weight * EXPANDED_WEIGHT
         else:
             if not _MBID.fullmatch(text):
                 return [(FALSE, 0.0)]
-            gid = sql.SQL("gid = {}::uuid").format(self.params.add(text))
-            size, weight = 1, weight * self.lookup.idf(0)
-        select = sql.SQL(self.core.lookups[name]).format(mb=sql.Identifier("musicbrainz"), gid=gid)
+            match = sql.SQL("= {}::uuid").format(self.params.add(text))
+            size, weight = (1 if lookup.one else None), weight * self.lookup.idf(0)
+        select: Composable = sql.SQL(lookup.select).format(match=match, **_SCHEMAS)
+        link = self.core.link_of(name)
+        if link is not None:  # the core's entities whose part rows are those
+            select = sql.SQL(link.retrieve).format(cond=sql.SQL("p.id IN ({})").format(select), **_SCHEMAS)
+            size = None
         cond = sql.SQL("x.id IN ({})").format(select)
         return [(Match(cond=cond, keyed=True, size=size, upper=True), weight)]
 

@@ -59,6 +59,16 @@ UNCOUNTED = frozenset({"dur"})
 
 
 @dataclass(frozen=True)
+class ByMbid:
+    """A field of MBIDs answered by the MusicBrainz tables instead of lexemes (``Part.lookups``): ``select`` is
+    a SELECT of the part's ids (``id``) over ``{mb}`` joined from the row ``g`` whose MBID satisfies
+    ``g.gid {match}``; ``one``: an MBID gives at most one id."""
+
+    select: str
+    one: bool = False
+
+
+@dataclass(frozen=True)
 class Part:
     """A table of search documents: a core's own (one per entity) or one a core reaches through a join
     (``artist_credit``: the credit's names, shared by recordings, releases and release groups; ``medium``: the
@@ -71,7 +81,11 @@ class Part:
     fields: dict[str, Kind]
     source: str  # SELECT of id, optionally pop, the keys, and one column per field
     keys: tuple[str, ...] = ()
-    lookups: dict[str, str] = field(default_factory=dict)  # fields without lexemes (``Core.lookups``)
+    # MBID fields with many distinct values (an entity's own MBID, a recording's track MBIDs, the release of a
+    # medium...): the costliest lexemes of a GIN index (one entry each) and the least useful, since the
+    # MusicBrainz tables' unique indexes on ``gid`` find them. Such a field has no lexemes: a query on it is
+    # answered by its ``ByMbid``, through the core's link to the part when the part is a shared one.
+    lookups: dict[str, ByMbid] = field(default_factory=dict)
 
     @property
     def vocabulary_fields(self) -> list[str]:
@@ -122,11 +136,7 @@ class Core:
     pop_weight: float = 0.0  # score added per log10(1 + pop)
     links: tuple[Link, ...] = ()
     keys: tuple[str, ...] = ()  # integer columns of the own part (the links' keys)
-    # MBID fields of the core's own entity (its ``gid``, a recording's track MBIDs): unique values, the
-    # costliest lexemes of a GIN index (one entry each) and the least useful, since the MusicBrainz table's
-    # unique index on ``gid`` finds them. Such a field has no lexemes: a query on it is answered by the
-    # SELECT here of the core's ids (``id``) over ``{mb}`` whose ``gid`` satisfies ``{gid}``.
-    lookups: dict[str, str] = field(default_factory=dict)
+    lookups: dict[str, ByMbid] = field(default_factory=dict)  # the own part's (``Part.lookups``)
 
     @property
     def own(self) -> Part:
@@ -176,9 +186,9 @@ class Core:
         return self.own.typed
 
 
-def _by_gid(name: str, table: str, column: str = "id") -> dict[str, str]:
-    """``Core.lookups`` of an MBID field: the ``column`` of the ``table`` rows with that ``gid``."""
-    return {name: f"SELECT {column} AS id FROM {{mb}}.{table} WHERE {{gid}}"}
+def _by_gid(name: str, table: str, column: str = "id") -> dict[str, ByMbid]:
+    """``Part.lookups`` of an MBID field: the ``column`` of the ``table`` row with that ``gid``."""
+    return {name: ByMbid(f"SELECT g.{column} AS id FROM {{mb}}.{table} g WHERE g.gid {{match}}", one=True)}
 
 
 def _kinds(spec: str) -> dict[str, Kind]:
@@ -260,6 +270,12 @@ ARTIST_CREDIT = Part(
     name="artist_credit",
     table="artist_credit",
     fields=_kinds("artist=t artistname=t creditname=t arid=k"),
+    lookups={
+        "arid": ByMbid(
+            "SELECT n.artist_credit AS id FROM {mb}.artist g JOIN {mb}.artist_credit_name n ON n.artist = g.id"
+            " WHERE g.gid {match}"
+        )
+    },
     source=(
         "SELECT x.id, x.name AS artist, cr.artistname, cr.creditname, cr.arid FROM {mb}.artist_credit x"
         " LEFT JOIN LATERAL (SELECT array_agg(a.name ORDER BY n.position) AS artistname,"
@@ -274,6 +290,15 @@ ARTIST_CREDIT = Part(
 MEDIUM = Part(
     name="medium",
     table="medium",
+    lookups={
+        "reid": ByMbid(
+            "SELECT b.id AS id FROM {mb}.release g JOIN {mb}.medium b ON b.release = g.id WHERE g.gid {match}"
+        ),
+        "rgid": ByMbid(
+            "SELECT b.id AS id FROM {mb}.release_group g JOIN {mb}.release r ON r.release_group = g.id"
+            " JOIN {mb}.medium b ON b.release = r.id WHERE g.gid {match}"
+        ),
+    },
     fields=_kinds(
         "reid=k release=t rgid=k tracksrelease=i status=k primarytype=k secondarytype=k type=k country=k date=d "
         "position=i tracks=i format=k"
@@ -375,7 +400,14 @@ ARTIST = Core(
 RELEASE = Core(
     name="release",
     table="release",
-    lookups=_by_gid("reid", "release"),
+    lookups={
+        **_by_gid("reid", "release"),
+        **_by_gid("mediumid", "medium", "release"),
+        "rgid": ByMbid(
+            "SELECT b.id AS id FROM {mb}.release_group g JOIN {mb}.release b ON b.release_group = g.id"
+            " WHERE g.gid {match}"
+        ),
+    },
     fields=_kinds(
         "reid=k release=t releaseaccent=a comment=t barcode=c asin=k quality=k status=k packaging=k lang=k "
         "script=k alias=t tag=t rgid=k primarytype=k secondarytype=k type=k country=k date=d label=t laid=k "
@@ -455,7 +487,7 @@ RECORDING = Core(
 RELEASE_GROUP = Core(
     name="release-group",
     table="release_group",
-    lookups=_by_gid("rgid", "release_group"),
+    lookups={**_by_gid("rgid", "release_group"), **_by_gid("reid", "release", "release_group")},
     fields=_kinds(
         "rgid=k releasegroup=t releasegroupaccent=a comment=t alias=t tag=t primarytype=k secondarytype=k type=k "
         "reid=k release=t status=k releases=i firstreleasedate=d"
@@ -520,7 +552,13 @@ LABEL = Core(
 WORK = Core(
     name="work",
     table="work",
-    lookups=_by_gid("wid", "work"),
+    lookups={
+        **_by_gid("wid", "work"),
+        "rid": ByMbid(
+            "SELECT l.entity1 AS id FROM {mb}.recording g JOIN {mb}.l_recording_work l ON l.entity0 = g.id"
+            " WHERE g.gid {match}"
+        ),
+    },
     fields=_kinds(
         "wid=k work=t workaccent=a alias=t comment=t iswc=k lang=k type=k tag=t arid=k artist=t rid=k "
         "recording=t recording_count=i"
