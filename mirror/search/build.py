@@ -418,12 +418,15 @@ def build_index(
                 if worker.is_alive():
                     worker.terminate()
                     worker.join()
+        indexing = time.monotonic()
         _index_vocabulary(url, target)
         reader.rollback()
     log.info(
-        "search index built: %d documents in %.1f s (Python: %.1f CPU seconds in %d processes)",
+        "search index built: %d documents in %.1f s (vocabulary indexes %.1f s; Python: %.1f CPU seconds in %d"
+        " processes)",
         sum(counts.values()),
         time.monotonic() - started,
+        time.monotonic() - indexing,
         _python_cpu() - cpu,
         workers,
     )
