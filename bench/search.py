@@ -24,6 +24,7 @@ timed out (``SearchTimeout``; they count as misses, with the time they took). Ta
 With ``--cluster-dir DIR`` the cluster lives in DIR and is kept: the first run imports the corpus there, later
 runs with the same DIR reuse it (the scale and seed of the import are recorded in ``DIR/bench.json``; the build
 figures printed then are those of the import) so that queries can be measured again without re-importing.
+The build's log (per table, and its total with the CPU time of its Python processes) is printed as it runs.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import statistics
 import sys
 import tempfile
@@ -224,6 +226,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, default=None)
     parser.add_argument("--cluster-dir", type=Path, default=None, help="keep (or reuse) the imported cluster here")
     args = parser.parse_args(argv)
+    # The build's own log: each table's documents, index, vocabulary and ANALYZE times, then its total and the
+    # CPU time its Python processes took (the rest of the machine's is PostgreSQL's).
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(logging.Formatter("build: %(message)s"))
+    build_log = logging.getLogger("mirror.search.build")
+    build_log.addHandler(handler)
+    build_log.setLevel(logging.INFO)
     with cluster(args.cluster_dir) as url:
         phases = imported(url, args.cluster_dir, args.scale, args.seed)
         with psycopg.connect(libpq_url(url), autocommit=True) as conn:
