@@ -218,6 +218,7 @@ def _build_part(
     started = time.monotonic()
     with writer.transaction():
         _exec(writer, table_ddl(target, part))
+        _autovacuum(writer, sql.Identifier(target, part.table), False)
         with (
             reader.cursor(name=f"search_{part.table}", binary=True) as cursor,
             writer.cursor() as wcur,
@@ -396,6 +397,7 @@ def build_index(
         writer.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(target)))
         for statement in shared_ddl(target):
             _exec(writer, statement)
+        _autovacuum(writer, sql.Identifier(target, VOCAB_TABLE), False)
         try:
             for _ in range(workers - 1):
                 messages: Queue[Any] = context.Queue()
@@ -420,6 +422,8 @@ def build_index(
                     worker.join()
         indexing = time.monotonic()
         _index_vocabulary(url, target)
+        for table in [*(part.table for part in PARTS.values()), VOCAB_TABLE]:
+            _autovacuum(writer, sql.Identifier(target, table), True)
         reader.rollback()
     log.info(
         "search index built: %d documents in %.1f s (vocabulary indexes %.1f s; Python: %.1f CPU seconds in %d"
@@ -431,6 +435,17 @@ def build_index(
         workers,
     )
     return {name: counts[name] for name in PARTS}
+
+
+def _autovacuum(conn: psycopg.Connection[Any], table: sql.Identifier, enabled: bool) -> None:
+    """Keep autovacuum off a table while the build fills it, and give it back its default afterwards.
+
+    A part's rows are written frozen and all-visible (``COPY FREEZE``): a vacuum of it has nothing to do but
+    read it and its GIN index, and the vocabulary is still being written. Left on, autovacuum took the
+    just-built tables (and a half-written vocabulary) while the build was still running, on the same two
+    cores."""
+    option = sql.SQL("RESET (autovacuum_enabled)" if enabled else "SET (autovacuum_enabled = false)")
+    conn.execute(sql.SQL("ALTER TABLE {} {}").format(table, option))
 
 
 def _python_cpu() -> float:

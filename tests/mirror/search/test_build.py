@@ -162,3 +162,12 @@ def test_vocabulary_is_the_document_frequency_of_every_counted_lexeme(
                 "SELECT lexeme, df FROM search.vocab WHERE core = %s ORDER BY lexeme", (part.name,)
             ).fetchall()
             assert vocab == counted, part.name
+
+
+def test_built_tables_are_left_to_autovacuum(conn: psycopg.Connection[tuple[object, ...]]) -> None:
+    """Autovacuum is kept off the tables only while the build writes them."""
+    rows = conn.execute(
+        "SELECT relname, reloptions FROM pg_class WHERE relnamespace = 'search'::regnamespace AND relkind = 'r'"
+    ).fetchall()
+    assert {name for name, _ in rows} >= {part.table for part in PARTS.values()} | {"vocab"}
+    assert [(name, options) for name, options in rows if "autovacuum" in str(options)] == []
