@@ -41,7 +41,7 @@ from psycopg.sql import Composable
 from mirror.errors import QueryTooComplex
 from mirror.search.analyze import keyword, normalize, tokens
 from mirror.search.build import field_terms
-from mirror.search.cores import UNCOUNTED, Core, Link
+from mirror.search.cores import UNCOUNTED, ByMbid, Core, Link
 from mirror.search.lucene import BoolQuery, MatchAll, Node, Phrase, Range, Term
 from mirror.search.schema import SEARCH_SCHEMA, typed_column
 
@@ -490,8 +490,9 @@ class Compiler:
         for name, field_boost in fields:
             kind = self.core.kind(name)
             weight = boost * field_boost
-            if name in self.core.part_of(name).lookups:
-                out.extend(self.identifier(node, name, weight))
+            by_mbid = self.core.part_of(name).lookups.get(name)
+            if by_mbid is not None:
+                out.extend(self.identifier(node, name, by_mbid, weight))
             elif isinstance(node, Range):
                 out.extend(self.range(node, name, kind, weight))
             elif kind in ("int", "date"):
@@ -582,7 +583,9 @@ class Compiler:
                 out.extend(self.typos(name, words[0], 0, term.fuzzy, weight))
         return out
 
-    def identifier(self, node: Term | Phrase | Range, name: str, weight: float) -> list[tuple[Match, float]]:
+    def identifier(
+        self, node: Term | Phrase | Range, name: str, lookup: ByMbid, weight: float
+    ) -> list[tuple[Match, float]]:
         """A term of an MBID field without lexemes (``Part.lookups``): the MusicBrainz tables' unique indexes on
         ``gid`` find the entities with that MBID (case folded), or with an MBID that starts with a prefix
         (``rid:1f3a*``: a range of ``gid``), through the core's link when the field is a shared part's.
@@ -593,7 +596,6 @@ class Compiler:
         text = keyword(node.text)
         if not text:
             return []
-        lookup = self.core.part_of(name).lookups[name]
         size: int | None
         if isinstance(node, Term) and node.prefix:
             if len(text) > len(_LOWEST) or not all(

@@ -24,6 +24,7 @@ codes, types), ``compact`` (a keyword without spaces: catalogue numbers, barcode
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Literal
 
 Kind = Literal["text", "accent", "keyword", "compact", "int", "date"]
@@ -138,9 +139,9 @@ class Core:
     keys: tuple[str, ...] = ()  # integer columns of the own part (the links' keys)
     lookups: dict[str, ByMbid] = field(default_factory=dict)  # the own part's (``Part.lookups``)
 
-    @property
+    @cached_property
     def own(self) -> Part:
-        """The core's own documents as a part."""
+        """The core's own documents as a part (made once: the compiler asks for it for every field of a query)."""
         return Part(self.name, self.table, self.fields, self.source, self.keys, self.lookups)
 
     @property
