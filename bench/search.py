@@ -20,11 +20,15 @@ timed out (``SearchTimeout``; they count as misses, with the time they took). Ta
 50 ms for beets' release and recording queries on 2 cores. Figures are noisy on a shared machine.
 
     .venv/bin/python bench/search.py [--scale 140] [--queries 200] [--seed 42] [--json PATH] [--cluster-dir DIR]
+                                       [--floor]
 
 With ``--cluster-dir DIR`` the cluster lives in DIR and is kept: the first run imports the corpus there, later
 runs with the same DIR reuse it (the scale and seed of the import are recorded in ``DIR/bench.json``; the build
 figures printed then are those of the import) so that queries can be measured again without re-importing.
 The build's log (per table, and its total with the CPU time of its Python processes) is printed as it runs.
+
+``--floor`` also measures the build's server-only floor (``bench/search_floor.py``): the same steps with the
+documents already made, i.e. what the build would take if Python's analysis took no time.
 """
 
 from __future__ import annotations
@@ -47,6 +51,8 @@ from psycopg import AsyncConnection
 from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from search_floor import floor
 
 from mirror.db import libpq_url
 from mirror.embedded import Cluster, throwaway_cluster
@@ -225,6 +231,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--json", type=Path, default=None)
     parser.add_argument("--cluster-dir", type=Path, default=None, help="keep (or reuse) the imported cluster here")
+    parser.add_argument(
+        "--floor", action="store_true", help="also measure the build's server-only floor (bench/search_floor.py)"
+    )
     args = parser.parse_args(argv)
     # The build's own log: each table's documents, index, vocabulary and ANALYZE times, then its total and the
     # CPU time its Python processes took (the rest of the machine's is PostgreSQL's).
@@ -252,11 +261,22 @@ def main(argv: list[str] | None = None) -> int:
             "data_bytes": data_size,
             "queries": asyncio.run(run_queries(url, drawn)),
         }
+        if args.floor:
+            report["floor_s"] = floor(libpq_url(url))
     print(f"recordings {counts.get('recording', 0):,}, releases {counts.get('release', 0):,}, "
           f"artists {counts.get('artist', 0):,}")  # fmt: skip
     print(
         f"import (load + index) {import_s:.1f} s; search build {build:.1f} s; ratio {report['build_over_import']:.2f}"
     )
+    if args.floor:
+        steps = report["floor_s"]
+        total = sum(steps.values())
+        report["floor_over_import"] = total / import_s if import_s else None
+        print(
+            f"server-only floor (the build if Python's analysis took no time) {total:.1f} s, "
+            f"{report['floor_over_import']:.2f} x the import: "
+            + ", ".join(f"{step} {seconds:.1f} s" for step, seconds in steps.items())
+        )
     print(f"search index {search_size / 2**20:.0f} MiB; covered tables {data_size / 2**20:.0f} MiB")
     print(f"{'scenario':18} {'search p50/p95/p99 ms':>24} {'ILIKE p50/p95/p99 ms':>24} {'first':>6}")
     for scenario, figures in report["queries"].items():
