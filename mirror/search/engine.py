@@ -36,9 +36,10 @@ from rapidfuzz.distance import OSA
 
 from mirror.errors import SearchError, SearchTimeout
 from mirror.search.catalog import CATALOG, CORES
-from mirror.search.compile import _SCHEMAS, Compiled, Lookup, Match, Params, and_, compile_query
+from mirror.search.compile import Compiled, Lookup, compile_query
 from mirror.search.cores import Core, Link
 from mirror.search.lucene import Node
+from mirror.search.match import SCHEMAS, Match, Params, and_
 from mirror.search.schema import SEARCH_SCHEMA, STATS_TABLE, VOCAB_TABLE
 
 __all__ = ["CORES", "Hit", "SearchOptions", "SearchResult", "search"]
@@ -241,7 +242,7 @@ async def _text_range(
 
 
 def _joins(links: list[Link]) -> sql.Composable:
-    return sql.SQL("").join(sql.SQL(link.join).format(**_SCHEMAS) for link in links)
+    return sql.SQL("").join(sql.SQL(link.join).format(**SCHEMAS) for link in links)
 
 
 def _merge_links(*groups: list[Link]) -> list[Link]:
