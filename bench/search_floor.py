@@ -2,8 +2,8 @@
 
 The build's work splits into the server's (run the source queries, parse the COPYed documents, build the GIN and
 primary-key indexes, load and index the vocabulary) and Python's (turn each row into tsvector literals and count
-the vocabulary). This measures the server's part alone, on the same two workers and in the same order as the
-build: each part's source query drained (``COPY (query) TO STDOUT``, rows discarded), then the documents the build
+the vocabulary). This measures the server's part alone, on as many workers as the build (one per CPU) and in the same
+order: each part's source query drained (``COPY (query) TO STDOUT``, rows discarded), then the documents the build
 wrote, saved beforehand, COPYed back into a scratch schema and indexed with the build's own DDL and settings, then
 the vocabulary COPYed back and its two indexes built at once. The sum is a lower bound for any build that
 writes the same documents; the difference to the real build is the time Python's analysis costs.
@@ -11,6 +11,7 @@ writes the same documents; the difference to the real build is the time Python's
 
 from __future__ import annotations
 
+import os
 import tempfile
 import threading
 import time
@@ -21,12 +22,12 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from mirror.search.build import BIGGEST_FIRST, GIN_MEMORY, READER_SETTINGS, SORT_MEMORY, source_query
+from mirror.search.build import BIGGEST_FIRST, GIN_MEMORY, MAX_WORKERS, READER_SETTINGS, SORT_MEMORY, source_query
 from mirror.search.catalog import PARTS
 from mirror.search.schema import SEARCH_SCHEMA, VOCAB_TABLE, index_ddl, shared_ddl, table_ddl, vocabulary_index_ddl
 
 SCRATCH = "search_bench_floor"
-WORKERS = 2  # as the build (mirror.search.build.WORKERS)
+WORKERS = max(1, min(MAX_WORKERS, os.cpu_count() or 1))  # as the build
 CHUNK = 1 << 20
 
 

@@ -218,7 +218,7 @@ def cmd_search_index(args: argparse.Namespace, settings: Settings, console: Cons
 
     url = database_url(settings)
     with psycopg.connect(libpq_url(url), autocommit=True) as lock_conn, writer_lock(lock_conn, "search-index"):
-        counts = rebuild(url, LogProgress())
+        counts = rebuild(url, LogProgress(), args.jobs)
     for core, count in counts.items():
         console.print(f"{core}: {count:,} documents")
     return 0
@@ -361,7 +361,9 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"comma-separated archives to load ({', '.join(ARCHIVE_ALIASES)}) or 'all' "
         f"(default: {DEFAULT_ARCHIVE_NAMES})",
     )
-    imp.add_argument("--jobs", type=int, default=None, help="parallel index builds (default: CPU count)")
+    imp.add_argument(
+        "--jobs", type=int, default=None, help="parallel index builds and search index parts (default: CPU count)"
+    )
     imp.set_defaults(func=cmd_import)
 
     sample = sub.add_parser("sample", help="write a synthetic dump in the published format")
@@ -374,6 +376,9 @@ def build_parser() -> argparse.ArgumentParser:
     status.set_defaults(func=cmd_status)
 
     search_index = sub.add_parser("search-index", help="rebuild the search index of the data in place")
+    search_index.add_argument(
+        "--jobs", type=int, default=None, help="parts built at once (default: CPU count, at most 8)"
+    )
     search_index.set_defaults(func=cmd_search_index)
 
     sync_cmd = sub.add_parser("sync", help="apply replication packets until up to date")

@@ -452,7 +452,7 @@ def _run_import(url: str, paths: list[Path], progress: ImportProgress, jobs: int
             _build_keys(url, list(metadata.sorted_tables), summary, jobs)
             _set_replication_control(conn, meta)
         with _timed(summary, "search", progress):
-            search_build.build_index(url, f"musicbrainz{NEW_SUFFIX}", progress=progress)
+            search_build.build_index(url, f"musicbrainz{NEW_SUFFIX}", progress=progress, workers=jobs)
         with _timed(summary, "swap", progress):
             _swap(conn)
         with _timed(summary, "cleanup", progress):

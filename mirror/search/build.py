@@ -74,7 +74,7 @@ VOCABULARY_SPILL = 1_000_000  # distinct lexemes counted in memory before they a
 GIN_MEMORY = "8MB"
 SORT_MEMORY = "256MB"
 _APPLICATION = "mbmirror search build"
-WORKERS = 2  # processes building cores at once (Python's analysis is the larger part of a core's work)
+MAX_WORKERS = 8  # processes building parts at once, at most (one per CPU by default; see build_index)
 BIGGEST_FIRST = ("recording", "work", "release", "medium", "artist_credit", "release-group", "artist", "url", "label")
 # The source queries: JIT compilation of these big queries costs more than it saves (url: 4.2 s -> 0.8 s
 # without), the bulk forms sort and hash whole tables (more memory per sort, spilled beyond it), and
@@ -377,9 +377,13 @@ def build_index(
 ) -> dict[str, int]:
     """Build a complete search schema ``target`` (dropped first) from ``mb_schema``; documents per part.
 
-    ``workers`` (default: 2, or 1 on a one-CPU machine) cores are built at once: this process takes cores in
-    turn, biggest first, and so do ``workers - 1`` spawned processes, all in one snapshot of the data."""
-    workers = min(WORKERS, os.cpu_count() or 1) if workers is None else max(1, workers)
+    ``workers`` parts are built at once (default: one per CPU; at most ``MAX_WORKERS``, past which the parts
+    left are too small to share out and each worker's three connections add up): this process takes parts in
+    turn, biggest first, and so do ``workers - 1`` spawned processes, all in one snapshot of the data. Each
+    worker keeps about one CPU busy (its Python analysis, and the server's work for it on the others' waits),
+    so more workers than CPUs only adds switching; the biggest part (``recording``) bounds the time however
+    many CPUs there are."""
+    workers = max(1, min(MAX_WORKERS, workers or os.cpu_count() or 1))
     started, cpu = time.monotonic(), _python_cpu()
     names = [*(n for n in BIGGEST_FIRST if n in PARTS), *(n for n in PARTS if n not in BIGGEST_FIRST)]
     context = multiprocessing.get_context("spawn")
@@ -482,13 +486,13 @@ def swap_in(conn: psycopg.Connection[Any], new: str = NEW_SCHEMA) -> None:
     conn.execute(sql.SQL("ALTER SCHEMA {} RENAME TO {}").format(sql.Identifier(new), sql.Identifier(SEARCH_SCHEMA)))
 
 
-def rebuild(url: str, progress: BuildProgress | None = None) -> dict[str, int]:
+def rebuild(url: str, progress: BuildProgress | None = None, workers: int | None = None) -> dict[str, int]:
     """Rebuild the search index of the live data in place; searches keep using the old one until the swap.
 
     The caller holds the writer lock (no sync may change the data between the snapshot and the swap)."""
     if progress is not None:
         progress.phase("search")
-    counts = build_index(url, "musicbrainz", NEW_SCHEMA, progress)
+    counts = build_index(url, "musicbrainz", NEW_SCHEMA, progress, workers)
     with psycopg.connect(libpq_url(url)) as conn:
         with conn.transaction():
             conn.execute("SET LOCAL lock_timeout = '60s'")

@@ -124,13 +124,14 @@ def _search_tables(conn: psycopg.Connection[tuple[object, ...]], schema: str) ->
     return out
 
 
-def test_one_worker_and_a_spilled_vocabulary_build_the_same_index(
-    imported_dataset: Callable[[str], str], monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("workers", [1, 3])
+def test_any_number_of_workers_and_a_spilled_vocabulary_build_the_same_index(
+    imported_dataset: Callable[[str], str], monkeypatch: pytest.MonkeyPatch, workers: int
 ) -> None:
     url = imported_dataset(DATASET)
     monkeypatch.setattr(build, "VOCABULARY_SPILL", 50)
     try:
-        build.build_index(url, "musicbrainz", "search_spilled", workers=1)  # the import used 2
+        build.build_index(url, "musicbrainz", "search_spilled", workers=workers)  # the import: one per CPU
         with psycopg.connect(libpq_url(url)) as conn:
             assert _search_tables(conn, "search_spilled") == _search_tables(conn, "search")
             leftover = conn.execute(
