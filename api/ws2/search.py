@@ -61,7 +61,7 @@ def parse_query(core: str, text: str, dismax: bool) -> Node:
     text = text.replace("\x00", " ")  # PostgreSQL text cannot hold NUL: a separator, as any control character
     if dismax:
         return parse_dismax(text)
-    return parse_lenient(text, fields=frozenset(CATALOG[core].all_fields))
+    return parse_lenient(text, fields=CATALOG[core].query_names)
 
 
 async def run_search(

@@ -43,6 +43,7 @@ from mirror.errors import QueryTooComplex
 from mirror.search.analyze import keyword, normalize, tokens
 from mirror.search.build import field_terms
 from mirror.search.cores import UNCOUNTED, ByMbid, Core, Link
+from mirror.search.document import MAX_EXACT
 from mirror.search.lucene import BoolQuery, MatchAll, Node, Phrase, Range, Term
 from mirror.search.match import FALSE, SCHEMAS, TRUE, Match, Params, and_, not_, or_, quote
 from mirror.search.schema import typed_column
@@ -177,6 +178,7 @@ class Compiler:
         self.leaf_dfs: list[tuple[Match, int | None]] = []  # per scored leaf: its match and that bound
         self.negated = False
         self.word_elsewhere = False  # the current leaf's word is in one of its fields
+        self.scoring = True  # the current leaf is scored (not under a NOT)
 
     def compile(self, node: Node) -> Compiled:
         result = self.node(node, 1.0, True)
@@ -194,6 +196,7 @@ class Compiler:
             if scored:
                 self.leaves.append([(TRUE, boost * node.boost)])
             return TRUE, TRUE, self.lookup.docs
+        self.scoring = scored
         alternatives = self.leaf(node, boost * node.boost)
         if alternatives is None:
             return DROP
@@ -309,14 +312,15 @@ class Compiler:
         lexemes = [f"{name}:{w}" for w in words]
         dfs = [self.lookup.freq(lexeme) for lexeme in lexemes]
         idf = sum(self.lookup.idf(df or 0) for df in dfs)
-        joiner = " <-> " if not slop else " & "
-        ts = joiner.join(map(quote, lexemes))
+        ts = _phrase(list(map(quote, lexemes)), slop)
         if all(df is not None for df in dfs):
             self.df_of[ts] = min(df or 0 for df in dfs)
             if len(dfs) == 1:
                 self.exact_df[ts] = dfs[0] or 0
         out = [(self.atom(name, ts, self.df_of.get(ts)), weight * idf)]
-        if len(words) == 1 and not phrase and kind in ("text", "accent") and dfs[0] is not None:
+        if len(words) == 1 and not phrase and kind == "text" and self.scoring and dfs[0] is not None:
+            # automatic typo alternatives: not for the accent-keeping fields (their point is the exact letters),
+            # nor under a NOT (``-recording:lave`` must not exclude "love")
             out.extend(self.typos(name, words[0], dfs[0], None, weight))
         return out
 
@@ -526,17 +530,38 @@ class Compiler:
             if kind not in ("text", "accent"):
                 continue
             words = tokens(text, kind == "accent")
-            if not words:
+            exact = " ".join(words)
+            if not words or len(exact) > MAX_EXACT:  # no document has a whole-value lexeme that long
                 continue
             idf = sum(self.lookup.idf(self.lookup.freq(f"{field_name}:{w}") or 0) for w in words)
             alternatives.append(
                 (
-                    self.atom(field_name, quote(f"{field_name}={' '.join(words)}"), None, exact=True),
+                    self.atom(field_name, quote(f"{field_name}={exact}"), None, exact=True),
                     boost * field_boost * idf * EXACT_FACTOR,
                 )
             )
         if alternatives:
             self.leaves.append(alternatives)
+
+
+MAX_SLOP = 16  # a two-word phrase's slop up to this is exact; beyond it, and for longer phrases, all the words
+
+
+def _phrase(lexemes: list[str], slop: int) -> str:
+    """The tsquery of a phrase of quoted lexemes with ``slop`` (Lucene's ``"a b"~N``).
+
+    Without slop the words follow one another (``<->``). With slop, a two-word phrase matches as Lucene's
+    sloppy phrase does: the second word at most ``slop + 1`` positions after the first, or, swapped (which
+    costs two moves), at most ``slop - 1`` before it. Longer phrases (and slops past ``MAX_SLOP``) need every
+    word, in any order and at any distance: a superset, as positions across more words are beyond a tsquery."""
+    if not slop or len(lexemes) < 2:
+        return " <-> ".join(lexemes)
+    if len(lexemes) > 2 or slop > MAX_SLOP:
+        return " & ".join(lexemes)
+    first, second = lexemes
+    near = [f"{first} <{n}> {second}" for n in range(1, slop + 2)]
+    near += [f"{second} <{n}> {first}" for n in range(1, slop)]
+    return " | ".join(f"({item})" for item in near)
 
 
 def compile_query(core: Core, node: Node, lookup: Lookup, *, max_terms: int, max_expansions: int) -> Compiled:

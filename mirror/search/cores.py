@@ -152,6 +152,11 @@ class Core:
             out.update(link.part.fields)
         return out
 
+    @property
+    def query_names(self) -> frozenset[str]:
+        """Every field name a query may use: the fields and their synonyms (``mbid``, recording ``track``)."""
+        return frozenset(self.all_fields) | frozenset(self.synonyms)
+
     def field_for(self, name: str) -> str | None:
         """The indexed field a query's field name means, or None for a field this core does not have."""
         name = self.synonyms.get(name, name)

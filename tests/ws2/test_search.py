@@ -15,6 +15,7 @@ from lxml import etree
 from api.ws2.render import NS
 from api.ws2.search import KINDS
 from api.ws2.search_hits import EXT_NS
+from mirror.search.catalog import CATALOG
 from tests.ws2.conftest import Getter
 from tests.ws2.golden import schema_errors
 
@@ -115,3 +116,10 @@ def test_release_hits_carry_what_taggers_read(ws2_get: Getter) -> None:
     assert hit["media"] and all({"format", "track-count"} <= set(m) for m in hit["media"])
     assert hit["track-count"] == sum(m["track-count"] for m in hit["media"])
     assert isinstance(hit["score"], int)
+
+
+@pytest.mark.parametrize("core", sorted(c for c in CASES if "mbid" in CATALOG[c].synonyms))
+def test_mbid_field_finds_the_entity_with_that_mbid(ws2_get: Getter, core: str) -> None:
+    dataset, _, mbid = CASES[core]
+    doc = ws2_get(dataset, f"/ws/2/{core}?query=mbid:{mbid}&fmt=json").json()
+    assert [hit["id"] for hit in doc[KINDS[core].plural]] == [mbid]

@@ -147,3 +147,30 @@ def test_date_terms_match_a_date_or_its_year(run: Searcher) -> None:
     assert names(run("artist", "begin:1976")) == ["Toto"]
     assert run("artist", "begin:197").total == 0  # a prefix of the year is not a date of its own
     assert set(names(run("artist", "begin:197*", limit=50))) == {"Toto", "AC/DC"}
+
+
+def test_a_negated_word_excludes_only_itself_not_its_typos(run: Searcher) -> None:
+    assert names(run("artist", "artist:beatels"))[0] == "The Beatles"  # a typo alone is tolerated...
+    assert set(names(run("artist", "artist:beatles -artist:beatels"))) == {"The Beatles", "Beatles Revival Band"}
+
+
+def test_accent_fields_take_no_automatic_typos(run: Searcher) -> None:
+    assert run("artist", "artistaccent:ros").total == 0
+    assert run("artist", "artistaccent:sigúr").total == 0  # one edit from "sigur": not taken for it
+    assert names(run("artist", "artistaccent:sigúr~1")) == ["Sigur Rós"]  # unless asked for
+
+
+def test_phrase_slop_counts_moves_as_lucene_does(run: Searcher) -> None:
+    # "Beatles Revival Band": beatles 1, revival 2, band 3
+    assert run("artist", 'artist:"beatles band"').total == 0
+    assert names(run("artist", 'artist:"beatles band"~1')) == ["Beatles Revival Band"]
+    assert run("artist", 'artist:"band beatles"~2').total == 0  # swapped and one apart: three moves
+    assert names(run("artist", 'artist:"band beatles"~3')) == ["Beatles Revival Band"]
+    assert names(run("artist", 'artist:"revival beatles"~2')) == ["Beatles Revival Band"]  # a swap: two moves
+    assert run("artist", 'artist:"revival beatles"~1').total == 0
+
+
+def test_a_phrase_longer_than_any_whole_value_is_searched(run: Searcher) -> None:
+    words = " ".join(["toto"] * 420)
+    assert run("artist", f'artist:"{words}"').total == 0
+    assert names(run("artist", f'artist:toto OR artist:"{words}"')) == ["Toto", "Alistair Toto"]
