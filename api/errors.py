@@ -18,6 +18,9 @@ Search (``mirror.errors.SearchError``): a query the engine refuses (``QueryTooCo
 400 (ws/2: ``Search server could not complete query: Bad request``, as MusicBrainz answers), any other search
 failure (the engine's time limit) a 503 whose message names no internals.
 
+A method a ws/2 resource does not take (``POST /ws/2/artist``) is a 405 in the ws/2 format with MusicBrainz's
+message (``POST is not allowed on this endpoint.``), in JSON when ``fmt=json`` or ``Accept`` asks for it.
+
 Input PostgreSQL cannot hold (a NUL character in a parameter or a JSON body) is a 400 everywhere: ``reject_nul``
 refuses it in the path and query string before any route runs (search text excepted: there it separates words),
 and ``psycopg.DataError`` from the data layer (the same fault reaching the database some other way) is mapped to
@@ -28,9 +31,10 @@ from __future__ import annotations
 
 import psycopg
 from fastapi import FastAPI, Request
-from fastapi.exception_handlers import request_validation_exception_handler
+from fastapi.exception_handlers import http_exception_handler, request_validation_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.ws2.render import error_response
 from mirror.errors import ChangesExpired, InvalidQuery, NotFound, QuerySyntaxError, QueryTooComplex, SearchError
@@ -174,6 +178,23 @@ async def _data_error(request: Request, exc: Exception) -> Response:
     return error_response(400, BAD_DATA_MESSAGE, _format_of(request, exc))
 
 
+def _requested_format(request: Request) -> str:
+    """The format a request asks for, before (or without) the ws/2 negotiation: ``fmt``, then ``Accept``."""
+    fmt = request.query_params.get("fmt")
+    if fmt in ("xml", "json"):
+        return fmt
+    return "json" if "application/json" in request.headers.get("accept", "") else "xml"
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code != 405 or not request.url.path.startswith("/ws/2/"):
+        return await http_exception_handler(request, exc)
+    response = error_response(405, f"{request.method} is not allowed on this endpoint.", _requested_format(request))
+    response.headers.update(exc.headers or {})
+    return response
+
+
 def install_handlers(app: FastAPI) -> None:
     """Map every API and data-layer error to its ws/2 or native response, in one place."""
     app.add_exception_handler(ApiError, _api_error)
@@ -183,3 +204,4 @@ def install_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(SearchError, _search_error)
     app.add_exception_handler(psycopg.DataError, _data_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)

@@ -3,6 +3,8 @@
 - ``recording_tracks``: the tracks of each recording (with their medium and release), at most ``per_hit``
   per recording, in release / medium / track order;
 - ``group_releases``: the releases of each release group, at most ``per_hit`` per group;
+- ``credit_gids``: the MBIDs of artist credits (the search server shows the hit's credit MBID);
+- ``disc_counts``: the disc IDs attached to each medium (a release hit shows how many, not which);
 - ``annotation_rows``, ``tag_rows``, ``cdstub_rows``: the rows of the search-only cores (annotation, tag, cdstub) by id.
 
 Every function runs one statement (or one pipelined round trip) whatever the number of hits.
@@ -68,6 +70,22 @@ async def recording_tracks(conn: Conn, ids: Sequence[int], per_hit: int) -> dict
         track = Track(tid, gid, pos, number, name, length, ac, rec, data)
         result[rec].append(RecordingTrack(rec, release, medium, track))
     return result
+
+
+async def credit_gids(conn: Conn, ids: Sequence[int]) -> dict[int, str]:
+    """The MBID of each of these artist credits."""
+    if not ids:
+        return {}
+    query = "SELECT id, gid::text FROM musicbrainz.artist_credit WHERE id = ANY(%(ids)s)"
+    return {ac: gid for ac, gid in await _tuples(conn, query, {"ids": sorted(set(ids))})}
+
+
+async def disc_counts(conn: Conn, medium_ids: Sequence[int]) -> dict[int, int]:
+    """How many disc IDs each of these media has (absent: none)."""
+    if not medium_ids:
+        return {}
+    query = "SELECT medium, count(*) FROM musicbrainz.medium_cdtoc WHERE medium = ANY(%(ids)s) GROUP BY medium"
+    return {medium: int(n) for medium, n in await _tuples(conn, query, {"ids": sorted(set(medium_ids))})}
 
 
 _GROUP_RELEASES_SQL = """

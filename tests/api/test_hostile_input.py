@@ -68,3 +68,19 @@ def test_hostile_resolve_batch_gets_a_client_error_not_a_server_error(http: http
         assert response.status_code < 500, f"{body!r} -> {response.status_code}: {response.text[:300]}"
     response = http.post("/api/resolve", content=b"\xff\xfe{", headers={"content-type": "application/json"})
     assert response.status_code < 500, response.text[:300]
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "DELETE"])
+def test_a_method_ws2_does_not_take_is_a_405_in_its_error_format(http: httpx.Client, method: str) -> None:
+    response = http.request(method, "/ws/2/artist?query=rock")
+    assert response.status_code == 405
+    assert response.headers["content-type"].startswith("application/xml")
+    assert f"<text>{method} is not allowed on this endpoint.</text>" in response.text
+    assert "GET" in response.headers["allow"]
+    response = http.request(method, "/ws/2/artist?query=rock&fmt=json")
+    assert (response.status_code, response.json()["error"]) == (405, f"{method} is not allowed on this endpoint.")
+
+
+def test_other_http_errors_keep_their_own_answer(http: httpx.Client) -> None:
+    assert http.post("/api/search?q=a").status_code == 405  # the native API: FastAPI's JSON
+    assert http.get("/no/such/page").status_code == 404

@@ -7,14 +7,18 @@ Relevance itself is the engine's (tests/mirror/search/); here the expected entit
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import quote
 
+import psycopg
 import pytest
 from lxml import etree
 
 from api.ws2.render import NS
 from api.ws2.search import KINDS
 from api.ws2.search_hits import EXT_NS
+from mirror.db import libpq_url
 from mirror.search.catalog import CATALOG
 from tests.ws2.conftest import Getter
 from tests.ws2.golden import schema_errors
@@ -123,3 +127,57 @@ def test_mbid_field_finds_the_entity_with_that_mbid(ws2_get: Getter, core: str) 
     dataset, _, mbid = CASES[core]
     doc = ws2_get(dataset, f"/ws/2/{core}?query=mbid:{mbid}&fmt=json").json()
     assert [hit["id"] for hit in doc[KINDS[core].plural]] == [mbid]
+
+
+def _database(imported_dataset: Callable[[str], str], dataset: str) -> psycopg.Connection[tuple[Any, ...]]:
+    return psycopg.connect(libpq_url(imported_dataset(dataset)))
+
+
+@pytest.mark.parametrize("core", ["release", "release-group", "recording"])
+def test_hits_show_their_artist_credit_mbid(ws2_get: Getter, imported_dataset: Callable[[str], str], core: str) -> None:
+    table = core.replace("-", "_")
+    with _database(imported_dataset, "ds04") as conn:
+        expected = dict(
+            conn.execute(
+                f"SELECT x.gid::text, ac.gid::text FROM musicbrainz.{table} x"  # type: ignore[arg-type]
+                " JOIN musicbrainz.artist_credit ac ON ac.id = x.artist_credit"
+            ).fetchall()
+        )
+    doc = ws2_get("ds04", f"/ws/2/{core}?query=*:*&limit=100&fmt=json").json()
+    hits = doc[KINDS[core].plural]
+    assert hits and {hit["id"]: hit["artist-credit-id"] for hit in hits} == {h["id"]: expected[h["id"]] for h in hits}
+    assert list(hits[0]).index("artist-credit-id") == list(hits[0]).index("artist-credit") + 1
+    root = etree.fromstring(ws2_get("ds04", f"/ws/2/{core}?query=*:*&limit=100").content)
+    assert schema_errors(etree.tostring(root)) is None
+    credits = {hit.get("id"): hit.find(f"{{{NS}}}artist-credit").get("id") for hit in root[0]}  # type: ignore[union-attr]
+    assert credits == {h["id"]: expected[h["id"]] for h in hits}
+
+
+def test_release_hits_count_disc_ids_and_show_the_asin(ws2_get: Getter, imported_dataset: Callable[[str], str]) -> None:
+    with _database(imported_dataset, "ds04") as conn:
+        discs = dict(
+            conn.execute(
+                "SELECT m.gid::text, count(c.id) FROM musicbrainz.medium m"
+                " LEFT JOIN musicbrainz.medium_cdtoc c ON c.medium = m.id GROUP BY m.gid"
+            ).fetchall()
+        )
+        asins = dict(
+            conn.execute(
+                "SELECT r.gid::text, nullif(rm.amazon_asin, '') FROM musicbrainz.release r"
+                " LEFT JOIN musicbrainz.release_meta rm ON rm.id = r.id"
+            ).fetchall()
+        )
+    assert any(discs.values()) and any(asins.values())  # the dataset has both
+    hits = ws2_get("ds04", "/ws/2/release?query=*:*&limit=100&fmt=json").json()["releases"]
+    assert {m["id"]: m["disc-count"] for h in hits for m in h["media"]} == {
+        m["id"]: discs[m["id"]] for h in hits for m in h["media"]
+    }
+    assert {h["id"]: h.get("asin") for h in hits} == {h["id"]: asins[h["id"]] for h in hits}
+    root = etree.fromstring(ws2_get("ds04", "/ws/2/release?query=*:*&limit=100").content)
+    assert schema_errors(etree.tostring(root)) is None
+    shown = {
+        medium.get("id"): int(medium.find(f"{{{NS}}}disc-list").get("count"))  # type: ignore[union-attr, arg-type]
+        for medium in root.iter(f"{{{NS}}}medium")
+    }
+    assert shown == {m["id"]: discs[m["id"]] for h in hits for m in h["media"]}
+    assert {h.get("id"): h.findtext(f"{{{NS}}}asin") for h in root[0]} == {h["id"]: asins[h["id"]] for h in hits}
