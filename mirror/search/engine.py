@@ -263,8 +263,10 @@ async def _rank(
     *,
     best: bool = False,
 ) -> list[tuple[Any, ...]]:
-    """The first ``need`` of (id, raw, number of candidates, best raw), the candidates being ``carried`` (ids
-    found by an earlier tier) and at most ``cap`` other documents matching ``cond``, looked up from its
+    """The first ``need`` of (id, raw, number of candidates, best raw, rows the capped lookup gave), the
+    candidates being ``carried`` (ids found by an earlier tier) and at most ``cap`` other documents matching
+    ``cond`` (fewer when a document came in several rows: through a link with several rows per entity), looked
+    up from its
     cheapest source (``Match.source``) and checked with the condition itself. ``best``: every candidate scores
     ``compiled.best_score``, so no score is computed."""
     params = Params()
@@ -280,14 +282,14 @@ async def _rank(
     if carried:
         ids = params.add(carried)
         parts.append(
-            sql.SQL("(SELECT x.id, x.pop, {score} AS raw FROM {table} x{joins} WHERE x.id = ANY({ids}))").format(
-                score=score, table=table, joins=joins, ids=ids
-            )
+            sql.SQL(
+                "(SELECT x.id, x.pop, {score} AS raw, 0 AS fresh FROM {table} x{joins} WHERE x.id = ANY({ids}))"
+            ).format(score=score, table=table, joins=joins, ids=ids)
         )
         where = sql.SQL("{} AND NOT (x.id = ANY({}))").format(where, ids)
     parts.append(
         sql.SQL(
-            "(SELECT x.id, x.pop, {score} AS raw FROM ({source}) r JOIN {table} x ON x.id = r.id{joins}"
+            "(SELECT x.id, x.pop, {score} AS raw, 1 AS fresh FROM ({source}) r JOIN {table} x ON x.id = r.id{joins}"
             " WHERE {where} AND {first} LIMIT {cap})"
         ).format(
             score=score,
@@ -300,8 +302,8 @@ async def _rank(
         )
     )
     query = sql.SQL(
-        "SELECT id, raw, count(*) OVER () AS n, max(raw) OVER () AS top FROM ("
-        "SELECT DISTINCT ON (id) id, pop, raw FROM ({candidates}) u ORDER BY id"
+        "SELECT id, raw, count(*) OVER () AS n, max(raw) OVER () AS top, fresh FROM ("
+        "SELECT DISTINCT ON (id) id, pop, raw, sum(fresh) OVER () AS fresh FROM ({candidates}) u ORDER BY id"
         ") s ORDER BY raw DESC, pop DESC, id LIMIT {need}"
     ).format(candidates=sql.SQL(" UNION ALL ").join(parts), need=params.add(need))
     return await _rows(conn, query, params.values)
@@ -370,7 +372,8 @@ async def _run(
         rows = await _rank(conn, core, compiled, cond, need, opts.candidate_cap, carried, best=best)
         found = int(rows[0][2]) if rows else len(carried)
         if number == len(tiers) - 1:
-            if cond is compiled.loose and found - len(carried) < opts.candidate_cap:
+            looked_up = int(rows[0][4]) if rows else 0
+            if cond is compiled.loose and looked_up < opts.candidate_cap:  # the lookup was not cut short
                 exact_total = found
         elif found >= need:
             break
@@ -382,7 +385,7 @@ async def _run(
     top = float(rows[0][3]) or 0.0
     hits = [
         Hit(id=int(row_id), score=int(float(raw) / top * 100) if top > 0 else 100, raw=float(raw))
-        for row_id, raw, _, _ in rows
+        for row_id, raw, _, _, _ in rows
     ]
     return SearchResult(total, hits)
 

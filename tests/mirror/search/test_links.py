@@ -161,3 +161,18 @@ def test_a_release_is_found_through_its_credit(
     assert found(run, "release", "reid", track["reid"], f"artist:({words})")
     assert found(run, "release", "reid", track["reid"], f"artistname:({words}) OR creditname:({words})")
     assert not found(run, "release", "reid", track["reid"], "artist:zzzqqqxx")
+
+
+def test_total_is_exact_when_a_link_gives_a_document_several_rows(conn: psycopg.Connection[Any], run: Searcher) -> None:
+    # release words of mediums whose tracks repeat recordings: the lookup gives more rows than recordings
+    words = conn.execute(
+        "SELECT w, count(*), count(DISTINCT t.recording) FROM search.medium m"
+        " JOIN musicbrainz.track t ON t.medium = m.id,"
+        " LATERAL (SELECT split_part(x, ':', 2) AS w FROM unnest(tsvector_to_array(m.doc)) x"
+        "          WHERE x LIKE 'release:%') q"
+        " GROUP BY w HAVING count(*) > count(DISTINCT t.recording) + 1 ORDER BY count(*) DESC, w LIMIT 5"
+    ).fetchall()
+    assert words
+    for word, rows, recordings in words:
+        for cap in (1, recordings - 1, recordings, recordings + 1, rows - 1, rows, rows + 1):
+            assert run("recording", f"release:{word}", candidate_cap=max(cap, 1)).total == recordings, (word, cap)
