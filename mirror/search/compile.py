@@ -343,6 +343,8 @@ class Compiler:
 
     def term(self, term: Term, name: str, kind: str, weight: float) -> list[tuple[Match, float]]:
         if term.wildcard:
+            if not term.text.strip("*"):  # any value of the field: every lexeme the field has
+                return [(self.atom(name, quote(f"{name}:") + ":*", None), weight * EXPANDED_WEIGHT)]
             pattern = normalize(term.text) if kind in ("text", "accent") else term.text.casefold()
             found = self.lookup.expand(("wildcard", name, pattern))
             if not found:
@@ -467,10 +469,12 @@ class Compiler:
                     conds.append("v <= {high}" if node.include_high else "v < {high}")
                     values["high"] = high
             else:
-                if node.low is not None:
+                if node.low is not None:  # a date is the period it names (DateRangeField): "1977" overlaps 1977-12
                     values["low"] = node.low.strip()
                     conds.append(
-                        "v >= {low}" if node.include_low else "(v > {low} AND left(v, length({low})) <> {low})"
+                        "(v >= {low} OR left({low}, length(v)) = v)"
+                        if node.include_low
+                        else "(v > {low} AND left(v, length({low})) <> {low})"
                     )
                 if node.high is not None:
                     values["high"] = node.high.strip()

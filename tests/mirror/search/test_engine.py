@@ -6,7 +6,7 @@ import pytest
 
 from mirror.errors import QueryTooComplex, SearchError
 from mirror.search.lucene import BoolQuery, Clause, Term
-from tests.mirror.search.conftest import ARTISTS, Searcher, searcher
+from tests.mirror.search.conftest import ALIASES, ARTISTS, Searcher, searcher
 
 NAMES = {number: name for number, (name, _, _) in enumerate(ARTISTS, 1)}
 
@@ -82,6 +82,15 @@ def test_ranges_on_dates(run: Searcher) -> None:
     assert found == {"Björk", "The Beatles", "Pink Floyd"}
     assert names(run("artist", "begin:{1975 TO 1977}")) == ["Toto"]
     assert "Toto" in names(run("artist", "begin:[1976 TO *]", limit=100))
+    # a month is the whole month: it overlaps a range of days within it (DateRangeField's intersection)
+    assert names(run("artist", "begin:[1950-02-10 TO 1950-02-20]")) == ["Alistair Toto"]  # begun 1950-02
+    assert names(run("artist", "begin:[1950-02-28 TO 1950-12-31]")) == ["Alistair Toto"]
+    assert run("artist", "begin:[1950-03-01 TO 1950-12-31]").total == 0
+
+
+def test_a_field_wildcard_alone_matches_every_document_with_the_field(run: Searcher) -> None:
+    assert run("artist", "artist:*", limit=100).total == len(ARTISTS)
+    assert run("artist", "alias:*", limit=100).total == len({artist for artist, _ in ALIASES})
 
 
 def test_unknown_field_matches_nothing_but_keeps_other_clauses(run: Searcher) -> None:
