@@ -9,7 +9,8 @@ from api.ws2.render import Element, container, el, sub
 from api.ws2.simple import RATED_INCS, handlers
 
 
-def _coordinate(value: float) -> str:
+def coordinate(value: float) -> str:
+    """A latitude or longitude as MusicBrainz writes it in XML (and the search server in JSON too)."""
     return repr(value) if value != int(value) else str(int(value))
 
 
@@ -20,8 +21,8 @@ def to_xml(ctx: Ctx, e: Entity, full: bool) -> Element:
     sub(node, "address", e["address"])
     if e["latitude"] is not None:
         coords = container(node, "coordinates")
-        sub(coords, "latitude", _coordinate(e["latitude"]))
-        sub(coords, "longitude", _coordinate(e["longitude"]))
+        sub(coords, "latitude", coordinate(e["latitude"]))
+        sub(coords, "longitude", coordinate(e["longitude"]))
     c.xml_annotation(node, e)
     if e.get("area"):
         node.append(xml_area("area", e["area"]))

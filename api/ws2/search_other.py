@@ -16,6 +16,7 @@ from collections.abc import Sequence
 
 from api.ws2.common import load_extras
 from api.ws2.params import ENTITY_TYPES
+from api.ws2.place import coordinate
 from api.ws2.registry import Ctx, Entity
 from api.ws2.render import Element, container, el, sub
 from api.ws2.search_hits import ALIASES_TAGS, HitKind, JsonObj, Load, search_aliases
@@ -76,7 +77,10 @@ def _entity_kind(core: str, plural: str, load: Load) -> HitKind:
         return ctx.registry[core].to_xml(ctx.with_incs(_incs(core)), e, True)
 
     def to_json(ctx: Ctx, e: Entity) -> JsonObj:
-        return dict(search_aliases(ctx.registry[core].to_json(ctx.with_incs(_incs(core)), e, True)))
+        obj = dict(search_aliases(ctx.registry[core].to_json(ctx.with_incs(_incs(core)), e, True)))
+        if isinstance(obj.get("coordinates"), dict):  # a place: the search server writes them as strings
+            obj["coordinates"] = {axis: coordinate(value) for axis, value in obj["coordinates"].items()}
+        return obj
 
     return HitKind(core, plural, load, to_xml, to_json)
 

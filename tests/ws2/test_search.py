@@ -181,3 +181,13 @@ def test_release_hits_count_disc_ids_and_show_the_asin(ws2_get: Getter, imported
     }
     assert shown == {m["id"]: discs[m["id"]] for h in hits for m in h["media"]}
     assert {h.get("id"): h.findtext(f"{{{NS}}}asin") for h in root[0]} == {h["id"]: asins[h["id"]] for h in hits}
+
+
+def test_place_hit_coordinates_are_strings_in_json_as_in_xml(ws2_get: Getter) -> None:
+    dataset, query, mbid = CASES["place"]
+    root = etree.fromstring(ws2_get(dataset, f"/ws/2/place?query={quote(query)}").content)
+    place = next(hit for hit in root[0] if hit.get("id") == mbid)
+    xml = {axis: place.findtext(f"{{{NS}}}coordinates/{{{NS}}}{axis}") for axis in ("latitude", "longitude")}
+    assert all(xml.values())  # the place has coordinates
+    hits = ws2_get(dataset, f"/ws/2/place?query={quote(query)}&fmt=json").json()["places"]
+    assert next(hit for hit in hits if hit["id"] == mbid)["coordinates"] == xml
