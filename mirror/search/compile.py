@@ -159,6 +159,18 @@ class Compiled:
         return sql.SQL("({})::float8").format(sql.SQL(" + ").join(parts))
 
 
+@dataclass(frozen=True)
+class MbidSet:
+    """The whole MBIDs of several SHOULD terms of one MBID field in one group (``arid:a OR arid:b ...``,
+    ``arid:(a b ...)``): looked up together (``gid = ANY(...)``) as one leaf. As separate leaves each was a
+    subquery of its own in the candidate lookup, its check and the score: a list of 100 took seconds to plan
+    and run."""
+
+    field: str
+    texts: tuple[str, ...]
+    boost: float = 1.0
+
+
 DROP = None  # a leaf with no words (only punctuation): removed from the query, as Lucene's analyzer does
 
 
@@ -188,7 +200,37 @@ class Compiler:
         return Compiled(loose, strict, self.leaves, self.params, self.leaf_dfs, self.negated, low)
 
     # -- tree ---------------------------------------------------------------------------------------------
-    def node(self, node: Node, boost: float, scored: bool) -> tuple[Match, Match, int] | None:
+    def merged_mbids(self, node: BoolQuery) -> list[tuple[str, Node | MbidSet]]:
+        """The group's clauses (occur, query), the SHOULD terms of whole MBIDs of one MBID field (and boost)
+        replaced, when there are several, by one ``MbidSet`` where the first of them stood."""
+        groups: dict[tuple[str, float], list[str]] = {}
+        for clause in node.clauses:
+            key = self._mbid_key(clause.occur, clause.query)
+            if key is not None:
+                groups.setdefault(key, []).append(keyword(clause.query.text))  # type: ignore[union-attr]
+        out: list[tuple[str, Node | MbidSet]] = []
+        done: set[tuple[str, float]] = set()
+        for clause in node.clauses:
+            key = self._mbid_key(clause.occur, clause.query)
+            if key is None or len(groups[key]) < 2:
+                out.append((clause.occur, clause.query))
+            elif key not in done:
+                done.add(key)
+                out.append(("should", MbidSet(key[0], tuple(groups[key]), key[1])))
+        return out
+
+    def _mbid_key(self, occur: str, query: Node) -> tuple[str, float] | None:
+        """(field, boost) of a SHOULD term that is one whole MBID of a field answered by ``ByMbid``."""
+        if occur != "should" or not isinstance(query, Term) or query.field is None:
+            return None
+        if query.prefix or query.wildcard or query.fuzzy is not None:
+            return None
+        name = self.core.field_for(query.field)
+        if name is None or name not in self.core.part_of(name).lookups or not _MBID.fullmatch(keyword(query.text)):
+            return None
+        return query.field, query.boost
+
+    def node(self, node: Node | MbidSet, boost: float, scored: bool) -> tuple[Match, Match, int] | None:
         """(loose, strict, a lower bound on the documents matching loose) of a subtree."""
         if isinstance(node, BoolQuery):
             return self.boolean(node, boost * node.boost, scored)
@@ -219,13 +261,13 @@ class Compiler:
         must: list[tuple[Match, Match, int]] = []
         should: list[tuple[Match, Match, int]] = []
         must_not: list[Match] = []
-        for clause in node.clauses:
-            result = self.node(clause.query, boost, scored and clause.occur != "must_not")
+        for occur, query in self.merged_mbids(node):
+            result = self.node(query, boost, scored and occur != "must_not")
             if result is DROP:
                 continue
-            if clause.occur == "must":
+            if occur == "must":
                 must.append(result)
-            elif clause.occur == "should":
+            elif occur == "should":
                 should.append(result)
             else:
                 must_not.append(result[0])
@@ -262,11 +304,17 @@ class Compiler:
         column = "extra" if exact or not part.indexed(name) else "doc"
         return Match(ts=ts, column=column, link=self.core.link_of(name), size=size)
 
-    def leaf(self, node: Term | Phrase | Range, boost: float) -> list[tuple[Match, float]] | None:
+    def leaf(self, node: Term | Phrase | Range | MbidSet, boost: float) -> list[tuple[Match, float]] | None:
         fields = self.fields(node.field)
         if fields is None:
             return [(FALSE, 0.0)]  # a field this core does not have: matches nothing
         out: list[tuple[Match, float]] = []
+        if isinstance(node, MbidSet):  # (its field has a lookup: see ``_mbid_key``)
+            for name, field_boost in fields:
+                lookup = self.core.part_of(name).lookups[name]
+                out.extend(self.identifiers(node.texts, name, lookup, boost * field_boost))
+            self.terms += 1
+            return out
         self.word_elsewhere = isinstance(node, Term) and len(fields) > 1 and self.known_somewhere(node.text, fields)
         for name, field_boost in fields:
             kind = self.core.kind(name)
@@ -401,6 +449,21 @@ class Compiler:
             size = None
         cond = sql.SQL("x.id IN ({})").format(select)
         return [(Match(cond=cond, keyed=True, size=size, upper=True), weight)]
+
+    def identifiers(
+        self, texts: tuple[str, ...], name: str, lookup: ByMbid, weight: float
+    ) -> list[tuple[Match, float]]:
+        """Whole MBIDs (folded, valid: see ``merged_mbids``) of an MBID field, looked up together: a document
+        matching any of them matches, with the weight of one."""
+        match = sql.SQL("= ANY({}::uuid[])").format(self.params.add(sorted(set(texts))))
+        select: Composable = sql.SQL(lookup.select).format(match=match, **SCHEMAS)
+        size = len(set(texts)) if lookup.one else None
+        link = self.core.link_of(name)
+        if link is not None:
+            select = sql.SQL(link.retrieve).format(cond=sql.SQL("p.id IN ({})").format(select), **SCHEMAS)
+            size = None
+        cond = sql.SQL("x.id IN ({})").format(select)
+        return [(Match(cond=cond, keyed=True, size=size, upper=True), weight * self.lookup.idf(0))]
 
     def _typed_match(
         self, name: str, kind: str, template: str, size: int | None = None, keyed: bool = False, **values: Any

@@ -176,3 +176,26 @@ def test_total_is_exact_when_a_link_gives_a_document_several_rows(conn: psycopg.
     for word, rows, recordings in words:
         for cap in (1, recordings - 1, recordings, recordings + 1, rows - 1, rows, rows + 1):
             assert run("recording", f"release:{word}", candidate_cap=max(cap, 1)).total == recordings, (word, cap)
+
+
+@pytest.mark.parametrize(("core", "field"), MBID_FIELDS)
+def test_a_list_of_mbids_finds_what_each_finds(
+    run: Searcher, conn: psycopg.Connection[Any], core: str, field: str
+) -> None:
+    """``arid:(a b c)`` and ``arid:a OR arid:b OR ...`` are looked up together: the same hits as each alone."""
+    lookup = CATALOG[core].part_of(field).lookups[field]
+    probe = re.sub(r"^SELECT .+? AS id FROM", "SELECT DISTINCT g.gid::text FROM", lookup.select)
+    listed = probe.format(mb="musicbrainz", match="IS NOT NULL") + " ORDER BY 1 LIMIT 4"
+    mbids = [row[0] for row in conn.execute(listed)]
+    if len(mbids) < 2:
+        pytest.skip(f"{DATASET} has fewer than two {core} MBIDs in {field}")
+    mbids.append("00000000-0000-0000-0000-000000000000")  # matches nothing
+    each = set().union(*({hit.id for hit in run(core, f"{field}:{m}", limit=100).hits} for m in mbids))
+    assert each
+    for query in (f"{field}:({' '.join(mbids)})", " OR ".join(f"{field}:{m.upper()}" for m in mbids)):
+        result = run(core, query, limit=100)
+        assert {hit.id for hit in result.hits} == each and result.total == len(each), query
+    both = {hit.id for hit in run(core, f"+{field}:{mbids[0]} +{field}:{mbids[1]}", limit=100).hits}
+    first = {hit.id for hit in run(core, f"{field}:{mbids[0]}", limit=100).hits}
+    second = {hit.id for hit in run(core, f"{field}:{mbids[1]}", limit=100).hits}
+    assert both == first & second  # a MUST list is not merged
