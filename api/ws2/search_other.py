@@ -2,8 +2,8 @@
 work, url) and the search-only cores (annotation, tag, cdstub).
 
 Entity hits are the lookup entities with their aliases and tags (events also show their artists and places,
-works their artists, URLs what they are linked to), rendered by the resource's own serializers. The search-only
-cores have their own small shapes:
+works their artists, URLs what they are linked to, areas the areas they are part of), rendered by the resource's
+own serializers. The search-only cores have their own small shapes:
 
 - ``<annotation type="artist"><entity>MBID</entity><name>…</name><text>…</text></annotation>``;
 - ``<tag><name>rock</name></tag>``;
@@ -18,7 +18,7 @@ from api.ws2.common import load_extras
 from api.ws2.params import ENTITY_TYPES
 from api.ws2.place import coordinate
 from api.ws2.registry import Ctx, Entity
-from api.ws2.render import Element, container, el, sub
+from api.ws2.render import NS, Element, container, el, sub
 from api.ws2.search_hits import ALIASES_TAGS, HitKind, JsonObj, Load, search_aliases
 from mirror.queries import area as area_q
 from mirror.queries import artist as artist_q
@@ -72,15 +72,61 @@ def _with_extras(core: str) -> Load:
     return load
 
 
+async def _load_areas(ctx: Ctx, ids: Sequence[int]) -> dict[int, Entity]:
+    found = await _with_extras("area")(ctx, ids)
+    parents = await q.area_parents(ctx.conn, list(found))
+    for area_id, e in found.items():
+        e["_parents"] = parents.get(area_id, [])
+    return found
+
+
+def _parent_xml(node: Element, e: Entity) -> None:
+    """The areas an area hit is part of, as the search server shows them: a ``relation-list`` of backward
+    "part of" relationships, each with the parent's id, type, name and sort name (after the aliases)."""
+    if not e.get("_parents"):
+        return
+    rels = el("relation-list", {"target-type": "area"})
+    for parent in e["_parents"]:
+        rel = container(rels, "relation", {"type": "part of", "type-id": q.PART_OF})
+        sub(rel, "target", parent.gid)
+        sub(rel, "direction", "backward")
+        area = container(rel, "area", {"id": parent.gid, "type": parent.type})
+        sub(area, "name", parent.name)
+        sub(area, "sort-name", parent.name)
+    after = {f"{{{NS}}}{tag}" for tag in ("tag-list", "genre-list", "rating")}
+    index = next((i for i, item in enumerate(node) if item.tag in after), len(node))
+    node.insert(index, rels)
+
+
+def _parent_json(obj: JsonObj, e: Entity) -> JsonObj:
+    """The same in the search server's JSON shape: ``relation-list: [{relations: [...]}]``."""
+    if e.get("_parents"):
+        relations = [
+            {
+                "type": "part of",
+                "type-id": q.PART_OF,
+                "target": parent.gid,
+                "direction": "backward",
+                "area": {"id": parent.gid, "type": parent.type, "name": parent.name, "sort-name": parent.name},
+            }
+            for parent in e["_parents"]
+        ]
+        obj["relation-list"] = [{"relations": relations}]
+    return obj
+
+
 def _entity_kind(core: str, plural: str, load: Load) -> HitKind:
     def to_xml(ctx: Ctx, e: Entity) -> Element:
-        return ctx.registry[core].to_xml(ctx.with_incs(_incs(core)), e, True)
+        node = ctx.registry[core].to_xml(ctx.with_incs(_incs(core)), e, True)
+        if core == "area":
+            _parent_xml(node, e)
+        return node
 
     def to_json(ctx: Ctx, e: Entity) -> JsonObj:
         obj = dict(search_aliases(ctx.registry[core].to_json(ctx.with_incs(_incs(core)), e, True)))
         if isinstance(obj.get("coordinates"), dict):  # a place: the search server writes them as strings
             obj["coordinates"] = {axis: coordinate(value) for axis, value in obj["coordinates"].items()}
-        return obj
+        return _parent_json(obj, e) if core == "area" else obj
 
     return HitKind(core, plural, load, to_xml, to_json)
 
@@ -147,7 +193,7 @@ def _cdstub_json(ctx: Ctx, e: Entity) -> JsonObj:
 KINDS = (
     _entity_kind("artist", "artists", _load_artists),
     _entity_kind("label", "labels", _fetched("label")),
-    _entity_kind("area", "areas", _with_extras("area")),
+    _entity_kind("area", "areas", _load_areas),
     _entity_kind("place", "places", _fetched("place")),
     _entity_kind("event", "events", _fetched("event")),
     _entity_kind("instrument", "instruments", _fetched("instrument")),

@@ -5,6 +5,7 @@
 - ``group_releases``: the releases of each release group, at most ``per_hit`` per group;
 - ``credit_gids``: the MBIDs of artist credits (the search server shows the hit's credit MBID);
 - ``disc_counts``: the disc IDs attached to each medium (a release hit shows how many, not which);
+- ``area_parents``: the areas each area is part of (an area hit shows them as its relationships);
 - ``annotation_rows``, ``tag_rows``, ``cdstub_rows``: the rows of the search-only cores (annotation, tag, cdstub) by id.
 
 Every function runs one statement (or one pipelined round trip) whatever the number of hits.
@@ -86,6 +87,39 @@ async def disc_counts(conn: Conn, medium_ids: Sequence[int]) -> dict[int, int]:
         return {}
     query = "SELECT medium, count(*) FROM musicbrainz.medium_cdtoc WHERE medium = ANY(%(ids)s) GROUP BY medium"
     return {medium: int(n) for medium, n in await _tuples(conn, query, {"ids": sorted(set(medium_ids))})}
+
+
+PART_OF = "de7cc874-8b1b-3a05-8272-f3834c968fb7"  # the area-area "part of" link type
+
+_AREA_PARENTS_SQL = """
+SELECT l.entity1, p.gid::text, p.name, t.name
+FROM musicbrainz.l_area_area l
+JOIN musicbrainz.link k ON k.id = l.link
+JOIN musicbrainz.link_type lt ON lt.id = k.link_type
+JOIN musicbrainz.area p ON p.id = l.entity0
+LEFT JOIN musicbrainz.area_type t ON t.id = p.type
+WHERE l.entity1 = ANY(%(ids)s) AND lt.gid = %(part_of)s
+ORDER BY l.entity1, l.id
+"""
+
+
+@dataclass(slots=True, frozen=True)
+class AreaParent:
+    """An area another is part of: its MBID, name and type."""
+
+    gid: str
+    name: str
+    type: str | None
+
+
+async def area_parents(conn: Conn, ids: Sequence[int]) -> dict[int, list[AreaParent]]:
+    """The areas each of these areas is directly part of, in relationship order."""
+    result: dict[int, list[AreaParent]] = defaultdict(list)
+    if not ids:
+        return result
+    for area, gid, name, type_name in await _tuples(conn, _AREA_PARENTS_SQL, {"ids": list(ids), "part_of": PART_OF}):
+        result[area].append(AreaParent(gid, name, type_name))
+    return result
 
 
 _GROUP_RELEASES_SQL = """

@@ -191,3 +191,28 @@ def test_place_hit_coordinates_are_strings_in_json_as_in_xml(ws2_get: Getter) ->
     assert all(xml.values())  # the place has coordinates
     hits = ws2_get(dataset, f"/ws/2/place?query={quote(query)}&fmt=json").json()["places"]
     assert next(hit for hit in hits if hit["id"] == mbid)["coordinates"] == xml
+
+
+def test_area_hits_show_the_areas_they_are_part_of(ws2_get: Getter, imported_dataset: Callable[[str], str]) -> None:
+    with _database(imported_dataset, "ds02") as conn:
+        rows = conn.execute(
+            "SELECT c.gid::text, p.gid::text FROM musicbrainz.l_area_area l"
+            " JOIN musicbrainz.link k ON k.id = l.link JOIN musicbrainz.link_type lt ON lt.id = k.link_type"
+            " JOIN musicbrainz.area c ON c.id = l.entity1 JOIN musicbrainz.area p ON p.id = l.entity0"
+            " WHERE lt.name = 'part of' ORDER BY l.id"
+        ).fetchall()
+    parents: dict[str, list[str]] = {}
+    for child, parent in rows:
+        parents.setdefault(child, []).append(parent)
+    assert parents  # the dataset has some
+    hits = ws2_get("ds02", "/ws/2/area?query=*:*&limit=100&fmt=json").json()["areas"]
+    shown = {h["id"]: [r["target"] for r in h["relation-list"][0]["relations"]] for h in hits if "relation-list" in h}
+    assert shown and shown == {h["id"]: parents[h["id"]] for h in hits if h["id"] in parents}
+    assert all(r["direction"] == "backward" for h in hits for r in h.get("relation-list", [{}])[0].get("relations", []))
+    root = etree.fromstring(ws2_get("ds02", "/ws/2/area?query=*:*&limit=100").content)
+    assert schema_errors(etree.tostring(root)) is None
+    xml = {
+        hit.get("id"): [t.text for t in hit.iterfind(f"{{{NS}}}relation-list/{{{NS}}}relation/{{{NS}}}target")]
+        for hit in root[0]
+    }
+    assert {k: v for k, v in xml.items() if v} == shown
