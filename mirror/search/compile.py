@@ -383,8 +383,11 @@ class Compiler:
             return []
         for lexeme, alt_df, _ in found:
             self.df_of[quote(lexeme)] = self.exact_df[quote(lexeme)] = alt_df
+        # One idf for all the alternatives, their commonest's (as Lucene blends a fuzzy query's term statistics):
+        # the closer spelling ranks first, not the rarer word (``lvoe~``: "love" before a rare word two edits off).
+        idf = self.lookup.idf(max(alt_df for _, alt_df, _ in found))
         return [
-            (self.atom(name, quote(lexeme), alt_df), weight * self.lookup.idf(alt_df) * FUZZY_WEIGHT**distance)
+            (self.atom(name, quote(lexeme), alt_df), weight * idf * FUZZY_WEIGHT**distance)
             for lexeme, alt_df, distance in found
             if lexeme != f"{name}:{word}"
         ]

@@ -28,6 +28,7 @@ ARTISTS = [
     ("AC/DC", "AC/DC", 1973),
     *[(f"Filler Band {n}", f"Band {n}, Filler", 1900 + n) for n in range(40)],
     ("Filler Band", "Band, Filler", 1899),  # the one whole-name match among many matches of both words
+    ("Fiiler", "Fiiler", 1999),  # two edits from "fillre", rare; "filler" is one (a transposition), common
 ]
 ALIASES = [(7, "Utada Hikaru"), (3, "Bjork Gudmundsdottir"), (1, "Revivel")]  # one edit from "revival"
 

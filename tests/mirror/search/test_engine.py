@@ -183,3 +183,9 @@ def test_a_phrase_longer_than_any_whole_value_is_searched(run: Searcher) -> None
     words = " ".join(["toto"] * 420)
     assert run("artist", f'artist:"{words}"').total == 0
     assert names(run("artist", f'artist:toto OR artist:"{words}"')) == ["Toto", "Alistair Toto"]
+
+
+def test_fuzzy_ranks_the_closer_spelling_first_not_the_rarer_word(run: Searcher) -> None:
+    found = names(run("artist", "artist:fillre~", limit=100))
+    assert "Fiiler" in found  # two edits: matched...
+    assert found[0].startswith("Filler") and found.index("Fiiler") == len(found) - 1  # ...but ranked last
