@@ -203,15 +203,14 @@ class Compiler:
     def merged_mbids(self, node: BoolQuery) -> list[tuple[str, Node | MbidSet]]:
         """The group's clauses (occur, query), the SHOULD terms of whole MBIDs of one MBID field (and boost)
         replaced, when there are several, by one ``MbidSet`` where the first of them stood."""
+        keys = [self._mbid_key(clause.occur, clause.query) for clause in node.clauses]
         groups: dict[tuple[str, float], list[str]] = {}
-        for clause in node.clauses:
-            key = self._mbid_key(clause.occur, clause.query)
+        for clause, key in zip(node.clauses, keys, strict=True):
             if key is not None:
                 groups.setdefault(key, []).append(keyword(clause.query.text))  # type: ignore[union-attr]
         out: list[tuple[str, Node | MbidSet]] = []
         done: set[tuple[str, float]] = set()
-        for clause in node.clauses:
-            key = self._mbid_key(clause.occur, clause.query)
+        for clause, key in zip(node.clauses, keys, strict=True):
             if key is None or len(groups[key]) < 2:
                 out.append((clause.occur, clause.query))
             elif key not in done:
@@ -445,28 +444,27 @@ class Compiler:
                 return [(FALSE, 0.0)]
             match = sql.SQL("= {}::uuid").format(self.params.add(text))
             size, weight = (1 if lookup.one else None), weight * self.lookup.idf(0)
-        select: Composable = sql.SQL(lookup.select).format(match=match, **SCHEMAS)
-        link = self.core.link_of(name)
-        if link is not None:  # the core's entities whose part rows are those
-            select = sql.SQL(link.retrieve).format(cond=sql.SQL("p.id IN ({})").format(select), **SCHEMAS)
-            size = None
-        cond = sql.SQL("x.id IN ({})").format(select)
-        return [(Match(cond=cond, keyed=True, size=size, upper=True), weight)]
+        return [(self._by_mbid(name, lookup, match, size), weight)]
 
     def identifiers(
         self, texts: tuple[str, ...], name: str, lookup: ByMbid, weight: float
     ) -> list[tuple[Match, float]]:
         """Whole MBIDs (folded, valid: see ``merged_mbids``) of an MBID field, looked up together: a document
         matching any of them matches, with the weight of one."""
-        match = sql.SQL("= ANY({}::uuid[])").format(self.params.add(sorted(set(texts))))
+        mbids = sorted(set(texts))
+        match = sql.SQL("= ANY({}::uuid[])").format(self.params.add(mbids))
+        size = len(mbids) if lookup.one else None
+        return [(self._by_mbid(name, lookup, match, size), weight * self.lookup.idf(0))]
+
+    def _by_mbid(self, name: str, lookup: ByMbid, match: Composable, size: int | None) -> Match:
+        """The core's documents whose MBIDs in field ``name`` satisfy ``gid {match}`` (``size``: at most how many,
+        for the core's own part), through the core's link when the field is a shared part's."""
         select: Composable = sql.SQL(lookup.select).format(match=match, **SCHEMAS)
-        size = len(set(texts)) if lookup.one else None
         link = self.core.link_of(name)
-        if link is not None:
+        if link is not None:  # the core's entities whose part rows are those
             select = sql.SQL(link.retrieve).format(cond=sql.SQL("p.id IN ({})").format(select), **SCHEMAS)
             size = None
-        cond = sql.SQL("x.id IN ({})").format(select)
-        return [(Match(cond=cond, keyed=True, size=size, upper=True), weight * self.lookup.idf(0))]
+        return Match(cond=sql.SQL("x.id IN ({})").format(select), keyed=True, size=size, upper=True)
 
     def _typed_match(
         self, name: str, kind: str, template: str, size: int | None = None, keyed: bool = False, **values: Any
